@@ -1,0 +1,182 @@
+// The Keystone v3 identity API as Huawei IAM answers it: tokens and project discovery.
+// Errors under /v3/ use Keystone's body (errors.ts picks the family from the URL).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { verifyPassword } from '../auth/passwords.js';
+import { rolesAllow, ACTIONS } from '../auth/actions.js';
+import type { Principal } from '../auth/principal.js';
+import type { TokenClaims } from '../auth/token-provider.js';
+import { ApiError } from '../server/errors.js';
+import type { Services } from '../server/services.js';
+import type { Project, User } from '../store/store.js';
+import { tokenBody } from './token-body.js';
+
+const WRONG_CREDENTIALS = 'The username or password is wrong.';
+const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+const str = (v: unknown, max = 255): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
+
+interface PasswordAuth {
+  user: { id?: string; name?: string; domainId?: string; domainName?: string; password: string };
+  scope: { id?: string; name?: string; domainId?: string; domainName?: string };
+}
+
+/** Reads the Keystone password-method body; 400 naming what is wrong. */
+function parseTokenRequest(body: unknown): PasswordAuth {
+  const bad = (what: string) => new ApiError('invalidParameter', `Invalid request: ${what}.`);
+  const auth = isObj(body) ? body.auth : undefined;
+  if (!isObj(auth)) throw bad('auth is required');
+  const identity = auth.identity;
+  if (!isObj(identity)) throw bad('auth.identity is required');
+  if (!Array.isArray(identity.methods) || !identity.methods.includes('password')) throw bad('auth.identity.methods must contain "password"');
+  const password = isObj(identity.password) ? identity.password : undefined;
+  const user = password && isObj(password.user) ? password.user : undefined;
+  if (!user) throw bad('auth.identity.password.user is required');
+  if (!str(user.password, 1024)) throw bad('auth.identity.password.user.password is required');
+  if (!str(user.id) && !str(user.name)) throw bad('auth.identity.password.user needs an id or a name');
+  const udom = isObj(user.domain) ? user.domain : undefined;
+  const scope = isObj(auth.scope) ? auth.scope : undefined;
+  const project = scope && isObj(scope.project) ? scope.project : undefined;
+  if (!project) throw bad('auth.scope.project is required (tokens are project-scoped)');
+  if (!str(project.id) && !str(project.name)) throw bad('auth.scope.project needs an id or a name');
+  const pdom = isObj(project.domain) ? project.domain : undefined;
+  return {
+    user: {
+      id: str(user.id) ? user.id : undefined,
+      name: str(user.name) ? user.name : undefined,
+      domainId: udom && str(udom.id) ? udom.id : undefined,
+      domainName: udom && str(udom.name) ? udom.name : undefined,
+      password: user.password,
+    },
+    scope: {
+      id: str(project.id) ? project.id : undefined,
+      name: str(project.name) ? project.name : undefined,
+      domainId: pdom && str(pdom.id) ? pdom.id : undefined,
+      domainName: pdom && str(pdom.name) ? pdom.name : undefined,
+    },
+  };
+}
+
+function baseUrl(req: FastifyRequest): string {
+  return `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+}
+
+export async function iamRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  const { store, tokens, tokenAuth, invalidations, clock } = services;
+
+  async function findUser(a: PasswordAuth['user']): Promise<User | null> {
+    if (a.id) return store.getUser(a.id);
+    let domainId = a.domainId;
+    if (!domainId && a.domainName) domainId = (await store.getDomainByName(a.domainName))?.id;
+    if (domainId) return store.getUserByName(domainId, a.name as string);
+    if (a.domainName) return null;
+    // No domain given: accepted only when the name is unambiguous.
+    const users = await store.findUsersByName(a.name as string);
+    return users.length === 1 ? users[0] : null;
+  }
+
+  async function findProject(s: PasswordAuth['scope'], user: User): Promise<Project | null> {
+    if (s.id) return store.getProject(s.id);
+    let domainId = s.domainId ?? user.domainId;
+    if (!s.domainId && s.domainName) domainId = (await store.getDomainByName(s.domainName))?.id ?? '';
+    const list = await store.listProjects({ domainId, name: s.name });
+    return list[0] ?? null;
+  }
+
+  app.post(
+    '/v3/auth/tokens',
+    {
+      config: { auth: 'none', body: 'required' },
+      schema: { summary: 'Obtain a project-scoped token with a password (the token is in X-Subject-Token)', tags: ['identity'] },
+    },
+    async (req, reply) => {
+      const a = parseTokenRequest(req.body);
+      const user = await findUser(a.user);
+      // One answer for every failure, so names cannot be probed.
+      if (!user || !(await verifyPassword(a.user.password, user.passwordHash))) throw new ApiError('unauthenticated', WRONG_CREDENTIALS);
+      if (!user.enabled) throw new ApiError('unauthenticated', 'The user is disabled.');
+      const project = await findProject(a.scope, user);
+      const roles = project ? await store.getRoles(user.id, project.id) : [];
+      if (!project || !project.enabled || roles.length === 0) throw new ApiError('unauthenticated', 'The user has no access to the requested project.');
+      const domain = await store.getDomainById(user.domainId);
+      const now = clock();
+      const { token, claims } = tokens.issue(
+        {
+          userId: user.id,
+          userName: user.name,
+          domainId: user.domainId,
+          domainName: domain?.name ?? '',
+          projectId: project.id,
+          projectName: project.name,
+          roles,
+          methods: ['password'],
+        },
+        // A password change or role change at this very millisecond must not outlive the token.
+        Math.max(now, user.validAfter),
+      );
+      return reply.code(201).header('x-subject-token', token).send(tokenBody(claims, baseUrl(req), project.name));
+    },
+  );
+
+  /** The subject token, checked, and whether the caller may see it (own token, or project admin). */
+  async function subject(req: FastifyRequest): Promise<TokenClaims> {
+    const header = req.headers['x-subject-token'];
+    if (typeof header !== 'string' || header.trim() === '') throw new ApiError('invalidParameter', 'X-Subject-Token is required.');
+    let claims: TokenClaims;
+    try {
+      claims = await tokenAuth.verifyToken(header, clock());
+    } catch {
+      throw new ApiError('notFound', 'The token could not be found.');
+    }
+    const p = req.principal as Principal;
+    const isAdmin = p.projectId === claims.projectId && rolesAllow(p.roles, ACTIONS.manageUsers);
+    if (claims.userId !== p.userId && !isAdmin) throw new ApiError('forbidden', 'You are not authorized to perform the requested action.');
+    return claims;
+  }
+
+  app.get(
+    '/v3/auth/tokens',
+    { config: { auth: 'required' }, schema: { summary: 'Validate a token (X-Subject-Token)', tags: ['identity'] } },
+    async (req, reply) => {
+      const claims = await subject(req);
+      return reply.header('x-subject-token', req.headers['x-subject-token']).send(tokenBody(claims, baseUrl(req), claims.projectName));
+    },
+  );
+
+  app.delete(
+    '/v3/auth/tokens',
+    { config: { auth: 'required' }, schema: { summary: 'Revoke a token (X-Subject-Token)', tags: ['identity'] } },
+    async (req, reply) => {
+      const claims = await subject(req);
+      const now = clock();
+      await store.revokeToken(claims.tokenId, claims.userId, claims.expiresAt, now);
+      invalidations.noteRevoked(claims.tokenId, claims.expiresAt);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get<{ Querystring: { name?: string; domain_id?: string; enabled?: boolean } }>(
+    '/v3/projects',
+    {
+      config: { auth: 'required' },
+      schema: { summary: "List the caller's projects (SDKs find a region's project id here)", tags: ['identity'] },
+    },
+    async (req) => {
+      const p = req.principal as Principal;
+      const assigned = await store.listRoleAssignments(p.userId);
+      const all = await store.listProjects({ domainId: p.domainId, name: req.query.name });
+      const base = baseUrl(req);
+      const projects = all
+        .filter((pr) => assigned.has(pr.id))
+        .map((pr) => ({
+          id: pr.id,
+          name: pr.name,
+          domain_id: pr.domainId,
+          parent_id: pr.domainId,
+          enabled: pr.enabled,
+          description: pr.description,
+          is_domain: false,
+          links: { self: `${base}/v3/projects/${pr.id}` },
+        }));
+      return { projects, links: { self: `${base}${req.url}`, previous: null, next: null } };
+    },
+  );
+}

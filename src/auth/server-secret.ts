@@ -1,0 +1,50 @@
+// The server secret keys the tokens and encrypts SKs at rest. It lives in a file that every
+// node is given, never in the database. Lines after the first are older secrets still
+// accepted for token validation, so the secret can be rotated without logging everyone out.
+import { createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface DerivedKey {
+  /** 4-byte fingerprint written into tokens so validation picks the right key. */
+  id: Buffer;
+  key: Buffer;
+}
+
+export interface ServerSecret {
+  /** Key that signs/encrypts new tokens, then older ones for validation. */
+  tokenKeys: DerivedKey[];
+  /** Key that encrypts secret access keys at rest. */
+  skKey: Buffer;
+}
+
+function derive(master: Buffer, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `workspace-sysprep:${purpose}`, 32));
+}
+
+export function secretFromMasters(masters: Buffer[]): ServerSecret {
+  if (masters.length === 0) throw new Error('the secret key file holds no key');
+  const tokenKeys = masters.map((m) => {
+    const key = derive(m, 'token-v1');
+    return { id: createHash('sha256').update(key).digest().subarray(0, 4), key };
+  });
+  return { tokenKeys, skKey: derive(masters[0], 'sk-at-rest-v1') };
+}
+
+/** Reads the secret file, creating it (mode 0600) with a fresh random key when absent. */
+export function loadOrCreateServerSecret(file: string): { secret: ServerSecret; created: boolean } {
+  let created = false;
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+    chmodSync(file, 0o600);
+    created = true;
+  }
+  const masters = readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => Buffer.from(l, 'base64'));
+  if (masters.some((m) => m.length < 32)) throw new Error(`secret key file ${file}: every key must be at least 32 bytes (base64)`);
+  return { secret: secretFromMasters(masters), created };
+}

@@ -1,0 +1,76 @@
+// Tokens in the spirit of Keystone's Fernet tokens: the claims are encrypted and authenticated
+// with AES-256-GCM under a key derived from the server secret, so a valid token is verified
+// without a store read. Layout (base64url): version(1) | key id(4) | iv(12) | ciphertext | tag(16).
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { Role } from '../domain/types.js';
+import type { ServerSecret } from './server-secret.js';
+
+const VERSION = 1;
+
+export interface TokenClaims {
+  tokenId: string;
+  userId: string;
+  userName: string;
+  domainId: string;
+  domainName: string;
+  projectId: string;
+  projectName: string;
+  roles: Role[];
+  methods: string[];
+  issuedAt: number;
+  expiresAt: number;
+}
+
+type Packed = [string, string, string, string, string, string, string, Role[], string[], number, number];
+
+export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; reason: 'garbled' } | { ok: false; reason: 'expired'; expiresAt: number };
+
+export class TokenProvider {
+  constructor(
+    private readonly secret: ServerSecret,
+    readonly ttlMs: number,
+  ) {}
+
+  issue(c: Omit<TokenClaims, 'tokenId' | 'issuedAt' | 'expiresAt'>, now: number): { token: string; claims: TokenClaims } {
+    const claims: TokenClaims = { ...c, tokenId: randomBytes(12).toString('hex'), issuedAt: now, expiresAt: now + this.ttlMs };
+    const packed: Packed = [claims.tokenId, claims.userId, claims.userName, claims.domainId, claims.domainName, claims.projectId, claims.projectName, claims.roles, claims.methods, claims.issuedAt, claims.expiresAt];
+    const { id, key } = this.secret.tokenKeys[0];
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    const enc = Buffer.concat([cipher.update(JSON.stringify(packed), 'utf8'), cipher.final()]);
+    const token = Buffer.concat([Buffer.of(VERSION), id, iv, enc, cipher.getAuthTag()]).toString('base64url');
+    return { token, claims };
+  }
+
+  /** Cryptographic check and expiry only; revocations are the caller's (TokenInvalidations). */
+  verify(token: string, now: number): TokenCheck {
+    if (token.length < 60 || token.length > 4096) return { ok: false, reason: 'garbled' };
+    const raw = Buffer.from(token, 'base64url');
+    if (raw.length < 1 + 4 + 12 + 16 + 2 || raw[0] !== VERSION) return { ok: false, reason: 'garbled' };
+    const k = this.secret.tokenKeys.find((t) => t.id.equals(raw.subarray(1, 5)));
+    if (!k) return { ok: false, reason: 'garbled' };
+    let packed: Packed;
+    try {
+      const d = createDecipheriv('aes-256-gcm', k.key, raw.subarray(5, 17));
+      d.setAuthTag(raw.subarray(raw.length - 16));
+      packed = JSON.parse(Buffer.concat([d.update(raw.subarray(17, raw.length - 16)), d.final()]).toString('utf8')) as Packed;
+    } catch {
+      return { ok: false, reason: 'garbled' };
+    }
+    const claims: TokenClaims = {
+      tokenId: packed[0],
+      userId: packed[1],
+      userName: packed[2],
+      domainId: packed[3],
+      domainName: packed[4],
+      projectId: packed[5],
+      projectName: packed[6],
+      roles: packed[7],
+      methods: packed[8],
+      issuedAt: packed[9],
+      expiresAt: packed[10],
+    };
+    if (now >= claims.expiresAt) return { ok: false, reason: 'expired', expiresAt: claims.expiresAt };
+    return { ok: true, claims };
+  }
+}

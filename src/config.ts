@@ -1,0 +1,123 @@
+// Typed configuration from defaults < config file < WKS_* environment < flags. Nothing here
+// runs at import time: main.ts calls loadConfig with what commander parsed.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | null;
+  pgPoolSize: number;
+  secretKeyFile: string;
+  tokenTtl: number;
+  policyFile: string | null;
+  workers: number;
+  logLevel: string;
+  dev: boolean;
+  /** Largest accepted request body in bytes (413 beyond). */
+  bodyLimit: number;
+  /** Consecutive signature mismatches that lock an AK, and for how long. */
+  akLockThreshold: number;
+  akLockSeconds: number;
+  /** Seconds SIGTERM waits for in-flight requests before closing anyway. */
+  shutdownTimeout: number;
+}
+
+/** Setting name → [environment variable, kind]. Flags use the kebab-case of the name. */
+export const SETTINGS: Record<keyof Config, [string, 'string' | 'int' | 'bool' | 'nullable']> = {
+  host: ['WKS_HOST', 'string'],
+  port: ['WKS_PORT', 'int'],
+  dataDir: ['WKS_DATA_DIR', 'string'],
+  databaseUrl: ['WKS_DATABASE_URL', 'nullable'],
+  pgPoolSize: ['WKS_PG_POOL_SIZE', 'int'],
+  secretKeyFile: ['WKS_SECRET_KEY_FILE', 'string'],
+  tokenTtl: ['WKS_TOKEN_TTL', 'int'],
+  policyFile: ['WKS_POLICY_FILE', 'nullable'],
+  workers: ['WKS_WORKERS', 'int'],
+  logLevel: ['WKS_LOG_LEVEL', 'string'],
+  dev: ['WKS_DEV', 'bool'],
+  bodyLimit: ['WKS_BODY_LIMIT', 'int'],
+  akLockThreshold: ['WKS_AK_LOCK_THRESHOLD', 'int'],
+  akLockSeconds: ['WKS_AK_LOCK_SECONDS', 'int'],
+  shutdownTimeout: ['WKS_SHUTDOWN_TIMEOUT', 'int'],
+};
+
+const DEFAULTS: Omit<Config, 'secretKeyFile'> & { secretKeyFile: string | null } = {
+  host: '0.0.0.0',
+  port: 8080,
+  dataDir: './data',
+  databaseUrl: null,
+  pgPoolSize: 10,
+  secretKeyFile: null,
+  tokenTtl: 86400,
+  policyFile: null,
+  workers: 1,
+  logLevel: 'info',
+  dev: false,
+  bodyLimit: 1024 * 1024,
+  akLockThreshold: 5,
+  akLockSeconds: 300,
+  shutdownTimeout: 10,
+};
+
+export class ConfigError extends Error {}
+
+function coerce(name: string, kind: 'string' | 'int' | 'bool' | 'nullable', v: unknown): unknown {
+  if (kind === 'int') {
+    const n = typeof v === 'number' ? v : /^\d+$/.test(String(v).trim()) ? Number(String(v).trim()) : NaN;
+    if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
+    return n;
+  }
+  if (kind === 'bool') {
+    if (typeof v === 'boolean') return v;
+    const s = String(v).toLowerCase();
+    if (['1', 'true', 'yes'].includes(s)) return true;
+    if (['0', 'false', 'no', ''].includes(s)) return false;
+    throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(v)}`);
+  }
+  if (v === null || v === '') return kind === 'nullable' ? null : '';
+  return String(v);
+}
+
+/**
+ * `flags` are commander's parsed options (camelCase, undefined when not given); `configFile`
+ * is a JSON file using the same names, camelCase or kebab-case.
+ */
+export function loadConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, configFile?: string): Config {
+  const merged: Record<string, unknown> = { ...DEFAULTS };
+  const fileName = configFile ?? (flags.config as string | undefined) ?? env.WKS_CONFIG;
+  if (fileName) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(fileName, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${fileName}: ${(err as Error).message}`);
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${fileName} must hold a JSON object`);
+    for (const [k, v] of Object.entries(parsed)) {
+      const key = k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof Config;
+      if (!(key in SETTINGS)) throw new ConfigError(`config file ${fileName}: unknown setting "${k}"`);
+      merged[key] = coerce(k, SETTINGS[key][1], v);
+    }
+  }
+  for (const [key, [envName, kind]] of Object.entries(SETTINGS)) {
+    if (env[envName] !== undefined) merged[key] = coerce(envName, kind, env[envName]);
+    const flag = flags[key];
+    if (flag !== undefined) merged[key] = coerce('--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()), kind, flag);
+  }
+  const cfg = merged as unknown as Config;
+  if (cfg.port > 65535) throw new ConfigError('port must be at most 65535');
+  if (cfg.dev && flags.host === undefined && env.WKS_HOST === undefined) cfg.host = '127.0.0.1';
+  cfg.dataDir = resolve(cfg.dataDir);
+  cfg.secretKeyFile = resolve((merged.secretKeyFile as string | null) ?? join(cfg.dataDir, 'secret.key'));
+  if (cfg.policyFile) cfg.policyFile = resolve(cfg.policyFile);
+  if (cfg.workers < 1) throw new ConfigError('workers must be at least 1');
+  if (cfg.pgPoolSize < 1) throw new ConfigError('pg pool size must be at least 1');
+  if (cfg.tokenTtl < 60) throw new ConfigError('token ttl must be at least 60 seconds');
+  return cfg;
+}
+
+export function sqliteFile(cfg: Config): string {
+  return join(cfg.dataDir, cfg.dev ? 'dev.db' : 'workspace.db');
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// The workspace-sysprep command line: serve, migrate, import and identity administration.
+import { Command, Option } from 'commander';
+import { ConfigError } from './config.js';
+import { addIdentityCommands } from './cli/identity-commands.js';
+import { addImportCommand } from './cli/import-command.js';
+import { CliError, configFrom, withStore } from './cli/shared.js';
+import { serve } from './cli/serve.js';
+
+const program = new Command('workspace-sysprep')
+  .description("A self-hostable implementation of Huawei Cloud Workspace's Sysprep API")
+  .showHelpAfterError()
+  .option('--config <file>', 'JSON configuration file (same names as the flags)')
+  .option('--data-dir <dir>', 'data directory (SQLite file, secret key) [WKS_DATA_DIR, default ./data]')
+  .option('--database-url <url>', 'PostgreSQL URL; SQLite when absent [WKS_DATABASE_URL]')
+  .option('--pg-pool-size <n>', 'PostgreSQL pool size [WKS_PG_POOL_SIZE, default 10]')
+  .option('--secret-key-file <file>', 'server secret [WKS_SECRET_KEY_FILE, default <data-dir>/secret.key]')
+  .option('--log-level <level>', 'fatal, error, warn, info, debug, trace [WKS_LOG_LEVEL, default info]')
+  .addOption(new Option('--dev', 'dev mode: well-known credentials, dev.db, example fleet [WKS_DEV]'));
+
+program
+  .command('serve')
+  .description('run the API server')
+  .option('--host <host>', 'address to bind [WKS_HOST, default 0.0.0.0; 127.0.0.1 with --dev]')
+  .option('--port <port>', 'port [WKS_PORT, default 8080]')
+  .option('--token-ttl <seconds>', 'token lifetime [WKS_TOKEN_TTL, default 86400]')
+  .option('--policy-file <file>', 'verdict policy JSON, reloaded when it changes [WKS_POLICY_FILE]')
+  .option('--workers <n>', 'processes sharing the port [WKS_WORKERS, default 1]')
+  .option('--body-limit <bytes>', 'largest request body [WKS_BODY_LIMIT, default 1048576]')
+  .option('--dev', 'dev mode')
+  .action(async (_o: unknown, cmd: Command) => serve(configFrom(cmd)));
+
+program
+  .command('migrate')
+  .description('apply pending store migrations and exit')
+  .action(async (_o: unknown, cmd: Command) => withStore(cmd, async (store) => console.log(`${store.kind} store is up to date`)));
+
+addImportCommand(program);
+addIdentityCommands(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CliError || err instanceof ConfigError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exit(2);
+  }
+  const name = (err as Error)?.constructor?.name;
+  if (name === 'StoreConflictError') {
+    process.stderr.write(`error: already exists (${(err as Error).message})\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`error: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,243 @@
+// buildServer(services) → a Fastify instance with the product's HTTP edges: request ids, size
+// limits, the auth pipeline, raw bodies parsed only after authentication, and every error in
+// the catalogue's shape (Fastify's own error body never reaches a client).
+import '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { Action } from '../auth/actions.js';
+import { authenticate, authorize, type AuthInput, type Principal } from '../auth/principal.js';
+import { StoreUnavailableError } from '../store/store.js';
+import { ApiError, ERROR_CONTENT_TYPE, errorBody, familyForUrl, type ErrorName } from './errors.js';
+import { nextRequestId } from './request-id.js';
+import type { Services } from './services.js';
+import { describeValidationError, validatorCompiler } from './validation.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** IAM action the route performs; absent means authenticated-only (or public with auth: 'none'). */
+    action?: Action;
+    auth?: 'none' | 'required';
+    /** 'required': a JSON body must be sent; 'optional': parsed when sent. */
+    body?: 'required' | 'optional';
+    /** The action is checked against the path's project_id. */
+    projectScoped?: boolean;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+    rawBody: Buffer | null;
+  }
+}
+
+export const LIMITS = {
+  uri: 32 * 1024,
+  header: 32 * 1024,
+  headers: 64 * 1024,
+} as const;
+
+const NO_SUCH_API = 'The API does not exist or has not been published in the environment';
+
+export function sendError(reply: FastifyReply, name: ErrorName | ApiError, message?: string, detail?: string) {
+  const err = name instanceof ApiError ? name : new ApiError(name, message ?? '', detail);
+  const family = familyForUrl(reply.request.url);
+  return reply
+    .code(err.status)
+    .header('x-request-id', reply.request.id)
+    .header('content-type', ERROR_CONTENT_TYPE)
+    .send(errorBody(family, err.status, err.code, err.message, reply.request.id, err.detail));
+}
+
+/** A response written straight to the socket, for errors Node raises before Fastify sees a request. */
+function rawErrorResponse(status: number, statusText: string, code: string, message: string): string {
+  const id = nextRequestId();
+  const body = errorBody('huawei', status, code, message, id);
+  return `HTTP/1.1 ${status} ${statusText}\r\nContent-Type: ${ERROR_CONTENT_TYPE}\r\nX-Request-Id: ${id}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+function headerCounter(raw: string[]) {
+  return (name: string) => {
+    let n = 0;
+    for (let i = 0; i < raw.length; i += 2) if (raw[i].length === name.length && raw[i].toLowerCase() === name) n++;
+    return n;
+  };
+}
+
+/** Reads a body Fastify leaves unread (GET/HEAD/DELETE), bounded by the body limit. */
+function readUnparsedBody(req: FastifyRequest, limit: number): Promise<Buffer> {
+  const raw = req.raw;
+  const len = raw.headers['content-length'];
+  if (!raw.headers['transfer-encoding'] && (len === undefined || len === '0')) return Promise.resolve(Buffer.alloc(0));
+  if (len !== undefined && Number(len) > limit) return Promise.reject(new ApiError('bodyTooLarge', 'The request body is too large.'));
+  if (raw.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    raw.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        raw.removeAllListeners('data');
+        reject(new ApiError('bodyTooLarge', 'The request body is too large.'));
+        return;
+      }
+      chunks.push(c);
+    });
+    raw.on('end', () => resolve(Buffer.concat(chunks)));
+    raw.on('error', reject);
+  });
+}
+
+export function authInputFor(req: FastifyRequest, services: Services): AuthInput {
+  const params = req.params as Record<string, string> | undefined;
+  let bodyPromise: Promise<Buffer> | null = null;
+  return {
+    method: req.method,
+    rawUrl: req.raw.url ?? req.url,
+    header: (name) => {
+      const v = req.headers[name];
+      return Array.isArray(v) ? v.join(',') : v;
+    },
+    headerCount: headerCounter(req.raw.rawHeaders),
+    body: () => {
+      if (req.rawBody) return Promise.resolve(req.rawBody);
+      bodyPromise ??= readUnparsedBody(req, services.config.bodyLimit).then((b) => (req.rawBody = b));
+      return bodyPromise;
+    },
+    pathProjectId: params?.project_id ?? null,
+    now: services.clock(),
+  };
+}
+
+function isJsonContentType(ct: string | undefined): boolean {
+  if (!ct) return false;
+  const [type, ...params] = ct.split(';');
+  if (type.trim().toLowerCase() !== 'application/json') return false;
+  for (const p of params) {
+    const [k, v] = p.split('=');
+    if (k?.trim().toLowerCase() === 'charset' && !/^"?utf-8"?$/i.test((v ?? '').trim())) return false;
+  }
+  return true;
+}
+
+export interface BuildOptions {
+  logger: Logger | false;
+}
+
+export async function buildServer(services: Services, opts: BuildOptions): Promise<FastifyInstance> {
+  const { config } = services;
+  const app: FastifyInstance = Fastify({
+    ...(opts.logger ? { loggerInstance: opts.logger as unknown as FastifyBaseLogger } : { logger: false }),
+    genReqId: nextRequestId,
+    requestIdHeader: false,
+    bodyLimit: config.bodyLimit,
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    // Node counts the request line and all headers against this: room for a long URI too.
+    http: { maxHeaderSize: LIMITS.headers + LIMITS.uri + 1024 },
+    routerOptions: { maxParamLength: LIMITS.uri, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
+    // Errors Node's parser raises before a request exists still get the Huawei shape.
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
+      if (!socket.writable) return socket.destroy();
+      const code = err.code ?? '';
+      const res =
+        code === 'HPE_HEADER_OVERFLOW'
+          ? rawErrorResponse(431, 'Request Header Fields Too Large', 'APIGW.0201', 'The request headers are too large.')
+          : code === 'HPE_URI_TOO_LONG'
+            ? rawErrorResponse(414, 'URI Too Long', 'APIGW.0201', 'The request URI is too long.')
+            : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+              ? rawErrorResponse(408, 'Request Timeout', 'WKS.00000400', 'The request was not received in time.')
+              : rawErrorResponse(400, 'Bad Request', 'WKS.00000400', 'The request is not valid HTTP.');
+      socket.end(res);
+    },
+    frameworkErrors: (err, req, reply) => {
+      // A malformed percent-encoding in the path: still authenticate first (DESIGN §2.5 order).
+      authenticate(services.authenticators, authInputFor(req, services)).then(
+        () => sendError(reply, 'invalidParameter', 'Invalid parameter: the path contains malformed percent-encoding.'),
+        (authErr: unknown) => (authErr instanceof ApiError ? sendError(reply, authErr) : sendError(reply, 'internal', 'Internal error.')),
+      );
+      void err;
+    },
+  });
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.decorateRequest('principal', null);
+  app.decorateRequest('rawBody', null);
+
+  // Bodies are kept raw: AK/SK hashes the exact bytes, and JSON is parsed only after authentication.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
+    req.rawBody = body as Buffer;
+    done(null, body);
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+    if (services.lifecycle.closing) {
+      reply.header('connection', 'close');
+      throw new ApiError('unavailable', 'The service is shutting down; retry on another node.');
+    }
+    if (req.routeOptions.url === undefined) return; // the not-found handler answers
+    if ((req.raw.url ?? '').length > LIMITS.uri) throw new ApiError('uriTooLong', 'The request URI is too long.');
+    const raw = req.raw.rawHeaders;
+    let total = 0;
+    for (let i = 0; i < raw.length; i += 2) {
+      const size = raw[i].length + raw[i + 1].length + 4;
+      if (size > LIMITS.header) throw new ApiError('headersTooLarge', `The request header ${raw[i].slice(0, 64)} is too large.`);
+      total += size;
+    }
+    if (total > LIMITS.headers) throw new ApiError('headersTooLarge', 'The request headers are too large.');
+  });
+
+  app.setNotFoundHandler((req, reply) => sendError(reply, 'noSuchApi', NO_SUCH_API));
+
+  app.setErrorHandler((err: unknown, req, reply) => {
+    if (err instanceof ApiError) return sendError(reply, err);
+    const e = err as { validation?: unknown; validationContext?: string; code?: string; statusCode?: number; message?: string };
+    if (e.validation) return sendError(reply, 'invalidParameter', describeValidationError(e.validation as never, e.validationContext ?? 'body'));
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, 'bodyTooLarge', 'The request body is too large.');
+    if (e.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return sendError(reply, 'invalidParameter', 'Invalid body: the Content-Length does not match the body.');
+    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, 'unsupportedMediaType', 'The request body must be application/json encoded in UTF-8.');
+    if (err instanceof StoreUnavailableError) {
+      req.log.error({ err: (err as Error).cause ?? err }, 'storage unavailable');
+      return sendError(reply, 'unavailable', 'The storage is unavailable; retry later.');
+    }
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+      req.log.info({ err }, 'client error');
+      return sendError(reply, 'invalidParameter', 'The request is invalid.');
+    }
+    req.log.error({ err }, 'unexpected failure');
+    return sendError(reply, 'internal', 'Internal server error.');
+  });
+
+  return app;
+}
+
+/**
+ * The authentication pipeline of the API routes, in the order of DESIGN §2.5: authenticate,
+ * authorize for the path's project, then parse the raw body as JSON. Installed in the API
+ * plugin's scope only, so operational routes (/healthz, /docs) stay public.
+ */
+export function installAuthPipeline(scope: FastifyInstance, services: Services) {
+  scope.addHook('preValidation', async (req) => {
+    const cfg = req.routeOptions.config;
+    if (cfg.auth !== 'none') {
+      const principal = await authenticate(services.authenticators, authInputFor(req, services));
+      req.principal = principal;
+      if (cfg.action) authorize(principal, cfg.action, cfg.projectScoped ? ((req.params as Record<string, string>).project_id ?? '') : null);
+    }
+    if (cfg.body) {
+      const raw = req.rawBody;
+      if (!raw || raw.length === 0) {
+        if (cfg.body === 'required') throw new ApiError('bodyRequired', 'The request body is missing or empty.');
+        req.body = undefined;
+        return;
+      }
+      if (!isJsonContentType(req.headers['content-type'])) throw new ApiError('unsupportedMediaType', 'The request body must be application/json encoded in UTF-8.');
+      try {
+        req.body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw new ApiError('invalidParameter', 'Invalid body: it is not valid JSON.');
+      }
+    }
+  });
+
+}

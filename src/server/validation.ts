@@ -1,0 +1,42 @@
+// Path and query parameters are validated by Ajv, coerced from text ("limit=10"). Body schemas
+// document the wire format only: bodies are validated after authentication by the domain's
+// parsers, which name the failing field in words an operator understands.
+import { Ajv, type ErrorObject } from 'ajv';
+import type { FastifySchemaCompiler } from 'fastify';
+
+const coercing = new Ajv({ allErrors: false, strict: false, useDefaults: true, coerceTypes: 'array', removeAdditional: false });
+
+export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
+  if (httpPart === 'body') return (data: unknown) => ({ value: data });
+  const validate = coercing.compile(schema as object);
+  return (data: unknown) => (validate(data) ? { value: data } : { error: validate.errors as unknown as Error });
+};
+
+/** Human descriptions of parameter rules, so an error names the parameter and the expectation. */
+const PARAM_RULES: Record<string, string> = {
+  project_id: 'must be 32 lowercase hexadecimal characters',
+  desktop_id: "must be 1 to 255 characters of A-Z, a-z, 0-9 and '-'",
+  limit: 'must be an integer within the documented range',
+  offset: 'must be a non-negative integer',
+};
+
+/** One error_msg for the first failing rule; context is Fastify's httpPart. */
+export function describeValidationError(errors: ErrorObject[], context: string): string {
+  const e = errors[0];
+  if (!e) return 'the request is invalid';
+  const path = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  if (context === 'params' || context === 'querystring' || context === 'headers') {
+    const name = path || (e.params as { missingProperty?: string }).missingProperty || 'parameter';
+    if (e.keyword === 'additionalProperties') return `Unknown query parameter ${(e.params as { additionalProperty: string }).additionalProperty}.`;
+    return `Invalid parameter ${name}: ${PARAM_RULES[name] ?? e.message}.`;
+  }
+  if (e.keyword === 'additionalProperties') {
+    const extra = (e.params as { additionalProperty: string }).additionalProperty;
+    return `Invalid field ${path ? path + '.' : ''}${extra}: unknown field.`;
+  }
+  if (e.keyword === 'required') {
+    const missing = (e.params as { missingProperty: string }).missingProperty;
+    return `Invalid field ${path ? path + '.' : ''}${missing}: it is required.`;
+  }
+  return path ? `Invalid field ${path}: ${e.message}.` : `Invalid body: ${e.message}.`;
+}

@@ -25,10 +25,18 @@ type Packed = [string, string, string, string, string, string, string, Role[], s
 
 export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; reason: 'garbled' } | { ok: false; reason: 'expired'; expiresAt: number };
 
+/** Decrypted claims of recently seen valid tokens; sized for the active tokens of a busy node. */
+const VERIFIED_CACHE_SIZE = 4096;
+
 export class TokenProvider {
+  // Decrypting costs more than the rest of a sysprep GET; a token is immutable, so the claims of
+  // one that verified once are reused (expiry is still checked per call, revocation by the caller).
+  private readonly verified = new Map<string, TokenClaims>();
+
   constructor(
     private readonly secret: ServerSecret,
     readonly ttlMs: number,
+    private readonly cacheSize = VERIFIED_CACHE_SIZE,
   ) {}
 
   issue(c: Omit<TokenClaims, 'tokenId' | 'issuedAt' | 'expiresAt'>, now: number): { token: string; claims: TokenClaims } {
@@ -44,6 +52,21 @@ export class TokenProvider {
 
   /** Cryptographic check and expiry only; revocations are the caller's (TokenInvalidations). */
   verify(token: string, now: number): TokenCheck {
+    const cached = this.verified.get(token);
+    if (cached) {
+      if (now >= cached.expiresAt) return { ok: false, reason: 'expired', expiresAt: cached.expiresAt };
+      return { ok: true, claims: cached };
+    }
+    const r = this.decrypt(token);
+    if (!r.ok) return r;
+    if (now >= r.claims.expiresAt) return { ok: false, reason: 'expired', expiresAt: r.claims.expiresAt };
+    // Only valid tokens enter, so a flood of garbage cannot evict them; oldest out first.
+    if (this.verified.size >= this.cacheSize) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, r.claims);
+    return r;
+  }
+
+  private decrypt(token: string): { ok: true; claims: TokenClaims } | { ok: false; reason: 'garbled' } {
     if (token.length < 60 || token.length > 4096) return { ok: false, reason: 'garbled' };
     const raw = Buffer.from(token, 'base64url');
     if (raw.length < 1 + 4 + 12 + 16 + 2 || raw[0] !== VERSION) return { ok: false, reason: 'garbled' };
@@ -57,7 +80,8 @@ export class TokenProvider {
     } catch {
       return { ok: false, reason: 'garbled' };
     }
-    const claims: TokenClaims = {
+    // Frozen: cached claims are shared by every request that presents the token.
+    const claims: TokenClaims = Object.freeze({
       tokenId: packed[0],
       userId: packed[1],
       userName: packed[2],
@@ -65,12 +89,11 @@ export class TokenProvider {
       domainName: packed[4],
       projectId: packed[5],
       projectName: packed[6],
-      roles: packed[7],
-      methods: packed[8],
+      roles: Object.freeze(packed[7]) as Role[],
+      methods: Object.freeze(packed[8]) as string[],
       issuedAt: packed[9],
       expiresAt: packed[10],
-    };
-    if (now >= claims.expiresAt) return { ok: false, reason: 'expired', expiresAt: claims.expiresAt };
+    });
     return { ok: true, claims };
   }
 }

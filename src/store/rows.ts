@@ -85,6 +85,42 @@ export function desktopWithReportFromRow(projectId: string, r: Row): DesktopWith
   return { desktop: desktopFromRow(projectId, r), report: reportFromRow(r, 'r_') };
 }
 
+/**
+ * The same from a raw row (an array: DESKTOP_COLUMNS then REPORT_COLUMNS, as JOINED_SELECT
+ * reads them). The seed API's hot path: index access, no per-column names or closures.
+ */
+export function desktopWithReportFromValues(projectId: string, v: unknown[]): DesktopWithReport {
+  const desktop: Desktop = {
+    projectId,
+    desktopId: v[0] as string,
+    computerName: v[1] as string,
+    osType: v[2] as Desktop['osType'],
+    osVersion: v[3] as string,
+    status: v[4] as Desktop['status'],
+    enterpriseProjectId: v[5] as string,
+    tags: parseJson<Tag[]>(v[6]),
+    createdAt: toMs(v[7]),
+    updatedAt: toMs(v[8]),
+  };
+  const R = DESKTOP_COLUMNS.length;
+  if (v[R] === null || v[R] === undefined) return { desktop, report: null };
+  const report: SysprepReport = { collectedAt: toMs(v[R]), sysprepVersion: v[R + 2] as string, receivedAt: toMs(v[R + 1]) };
+  if (v[R + 3] !== null) report.osVersion = v[R + 3] as string;
+  if (v[R + 4] !== null) report.osEdition = v[R + 4] as string;
+  if (v[R + 5] !== null) report.imageState = v[R + 5] as ImageState;
+  if (v[R + 6] !== null) report.rearmRemaining = toInt(v[R + 6]);
+  if (v[R + 7] !== null) report.skipRearm = toBool(v[R + 7]);
+  if (v[R + 8] !== null) report.upgradedInPlace = toBool(v[R + 8]);
+  if (v[R + 9] !== null) report.appxUnprovisioned = parseJson<string[]>(v[R + 9]);
+  if (v[R + 10] !== null) report.bitlockerOsVolume = v[R + 10] as BitlockerState;
+  if (v[R + 11] !== null) report.generalizeCount = toInt(v[R + 11]);
+  if (v[R + 12] !== null) report.sysprepSucceededTag = toBool(v[R + 12]);
+  if (v[R + 13] !== null) report.pendingReboot = toBool(v[R + 13]);
+  if (v[R + 14] !== null) report.domainJoined = toBool(v[R + 14]);
+  if (v[R + 15] !== null) report.agentVersion = v[R + 15] as string;
+  return { desktop, report };
+}
+
 /** Report values in REPORT_COLUMNS order; `bool` converts booleans for the driver. */
 export function reportValues(report: SysprepReport, receivedAt: number, bool: (b: boolean | undefined) => unknown): unknown[] {
   const n = <T>(v: T | undefined) => (v === undefined ? null : v);

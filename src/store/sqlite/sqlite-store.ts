@@ -12,6 +12,7 @@ import {
   desktopFromRow,
   desktopValues,
   desktopWithReportFromRow,
+  desktopWithReportFromValues,
   projectFromRow,
   reportValues,
   userFromRow,
@@ -22,8 +23,10 @@ import { SQLITE_MIGRATIONS } from './migrations.js';
 type Row = Record<string, unknown>;
 const bool = (b: boolean | undefined) => (b === undefined ? null : b ? 1 : 0);
 
+/** Column order here is what desktopWithReportFromValues reads. */
 const JOINED_SELECT = `SELECT ${DESKTOP_COLUMNS.map((c) => 'd.' + c).join(', ')}, ${REPORT_COLUMNS.map((c) => `r.${c} AS r_${c}`).join(', ')}
   FROM desktops d LEFT JOIN reports r ON r.project_id = d.project_id AND r.desktop_id = d.desktop_id`;
+const ONE_DESKTOP_WITH_REPORT = `${JOINED_SELECT} WHERE d.project_id = ? AND d.desktop_id = ?`;
 
 /** Maps driver errors to the store's own; nothing raw escapes the interface. */
 function mapError(err: unknown): never {
@@ -39,6 +42,8 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly stmts = new Map<string, Database.Statement>();
+  /** The seed API's read, kept at hand and returning arrays (cheaper than named columns). */
+  private oneDesktopWithReport: Database.Statement | null = null;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -303,8 +308,9 @@ export class SqliteStore implements Store {
   }
   getDesktopWithReport(projectId: string, desktopId: string) {
     return this.guard(() => {
-      const r = this.st(`${JOINED_SELECT} WHERE d.project_id = ? AND d.desktop_id = ?`).get(projectId, desktopId) as Row | undefined;
-      return r ? desktopWithReportFromRow(projectId, r) : null;
+      this.oneDesktopWithReport ??= this.db.prepare(ONE_DESKTOP_WITH_REPORT).raw(true);
+      const v = this.oneDesktopWithReport.get(projectId, desktopId) as unknown[] | undefined;
+      return v ? desktopWithReportFromValues(projectId, v) : null;
     });
   }
   getDesktopsWithReports(projectId: string, desktopIds: string[]) {

@@ -38,6 +38,12 @@ export interface Authenticator {
   applies(input: AuthInput): boolean;
   /** Throws ApiError (401) when the credentials are wrong. */
   authenticate(input: AuthInput): Promise<Principal>;
+  /** This process changed or deleted an access key: drop what is cached about it. */
+  forgetAccessKey?(accessKey: string): void;
+}
+
+export function forgetAccessKey(authenticators: readonly Authenticator[], accessKey: string): void {
+  for (const a of authenticators) a.forgetAccessKey?.(accessKey);
 }
 
 export const IAM_PREFIX = 'Incorrect IAM authentication information: ';

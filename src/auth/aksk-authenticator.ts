@@ -82,14 +82,17 @@ export class AkskAuthenticator implements Authenticator {
     const headerDomain = signed('x-domain-id');
     if (headerDomain !== undefined && headerDomain.trim() !== key.user.domainId) throw fail(AKSK_MESSAGES.domainMismatch);
 
+    // The key acts in the path's project with the user's roles there. Without any role there it
+    // acts in no project, so authorize() answers the same 403 as a token of another project.
+    const projectRoles = input.pathProjectId !== null ? (key.roles.get(input.pathProjectId) ?? []) : null;
     return {
       scheme: 'aksk',
       userId: key.user.id,
       userName: key.user.name,
       domainId: key.user.domainId,
       domainName: key.user.domainName,
-      projectId: input.pathProjectId,
-      roles: input.pathProjectId !== null ? (key.roles.get(input.pathProjectId) ?? []) : accountRoles(key),
+      projectId: projectRoles && projectRoles.length > 0 ? input.pathProjectId : null,
+      roles: projectRoles ?? accountRoles(key),
       accessKey: key.accessKey,
     };
   }

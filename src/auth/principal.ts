@@ -10,7 +10,11 @@ export interface Principal {
   userName: string;
   domainId: string;
   domainName: string;
-  /** Token: the project the token is scoped to. AK/SK: the path's project (roles resolved there). */
+  /**
+   * Token: the project the token is scoped to. AK/SK: the path's project when the user has a
+   * role there (roles resolved there), else null; on a path without a project, null with the
+   * user's roles over all their projects.
+   */
   projectId: string | null;
   roles: Role[];
   token?: TokenClaims;

@@ -417,7 +417,7 @@ describe('protection matrix by AK/SK signature (DESIGN §2.6)', () => {
         if (url.includes(DEV_PROJECT)) headers['X-Project-Id'] = DEV_PROJECT;
         if (body !== undefined) headers['Content-Type'] = 'application/json';
         const key = keys.get(persona)!;
-        const signed = signHeaders({ ak: key.ak, sk: key.sk, method: route.method, url, headers, body, date: new Date(t.clock.now) });
+        const signed = signHeaders({ ak: key.ak, sk: key.sk, method: route.method, url, headers, body: body as object | undefined, date: new Date(t.clock.now) });
         const res = await t.app.inject({ method: route.method, url, headers: signed, ...(body !== undefined ? { payload: JSON.stringify(body) } : {}) });
         if (route.method === 'HEAD') return expectHeadAnswer(res, expected);
         if (expected === 403) {

@@ -2,6 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { adminRoutes } from '../api/admin-routes.js';
+import { batchSysprepRoutes } from '../api/batch-sysprep-routes.js';
+import { credentialRoutes } from '../api/credential-routes.js';
 import { desktopRoutes } from '../api/desktop-routes.js';
 import { iamRoutes } from '../api/iam-routes.js';
 import { opsRoutes } from '../api/ops-routes.js';
@@ -43,7 +45,9 @@ export async function createApp(services: Services, logger: Logger | false): Pro
   await app.register(async (api) => {
     installAuthPipeline(api, services);
     await api.register(iamRoutes, { services });
+    await api.register(credentialRoutes, { services });
     await api.register(sysprepRoutes, { services });
+    await api.register(batchSysprepRoutes, { services });
     await api.register(desktopRoutes, { services });
     await api.register(adminRoutes, { services });
   });

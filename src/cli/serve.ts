@@ -1,23 +1,42 @@
 // `serve`: open the store, migrate, seed (dev) or bootstrap (first start), listen, and shut
-// down gracefully on SIGTERM/SIGINT.
+// down gracefully on SIGTERM/SIGINT. With --workers N > 1 this process is the primary: it does
+// the one-time work above, then N worker processes (node:cluster) share the port and serve.
+import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
-import { loadOrCreateServerSecret } from '../auth/server-secret.js';
+import type { Logger } from 'pino';
+import { loadOrCreateServerSecret, type ServerSecret } from '../auth/server-secret.js';
 import { sqliteFile, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
 import { createApp, createServices } from '../server/app.js';
+import { authenticatorsFor } from '../server/authenticators.js';
 import { DEV, bootstrapFirstAdmin, ensureDevIdentity, loadFleetIfEmpty } from '../server/dev-seed.js';
 import { openStore } from '../store/open-store.js';
-import { authenticatorsFor } from '../server/authenticators.js';
+import type { Store } from '../store/store.js';
+import { superviseWorkers } from './workers.js';
 
 export const EXAMPLE_FLEET = fileURLToPath(new URL('../../examples/fleet.json', import.meta.url));
 
 export async function serve(cfg: Config): Promise<void> {
   const log = createLogger(cfg.logLevel);
+  // A worker finds everything prepared by the primary: no migration, seeding or bootstrap.
+  if (cluster.isWorker) {
+    const { secret } = loadOrCreateServerSecret(cfg.secretKeyFile);
+    return listenAndServe(cfg, log, await openStore(cfg), secret);
+  }
   const { secret, created } = loadOrCreateServerSecret(cfg.secretKeyFile);
   if (created) log.info({ file: cfg.secretKeyFile }, 'created a new server secret (keep it safe; every node needs the same file)');
   const store = await openStore(cfg);
   await store.migrate();
+  await prepareStore(cfg, store, secret);
+  if (cfg.workers > 1) {
+    await store.close();
+    return superviseWorkers(cfg, log);
+  }
+  return listenAndServe(cfg, log, store, secret);
+}
 
+/** The one-time work of a start: dev identities and fleet, or the first admin. */
+async function prepareStore(cfg: Config, store: Store, secret: ServerSecret): Promise<void> {
   if (cfg.dev) {
     await ensureDevIdentity(store, secret);
     const loaded = await loadFleetIfEmpty(store, DEV.project.id, EXAMPLE_FLEET);
@@ -42,7 +61,10 @@ export async function serve(cfg: Config): Promise<void> {
       );
     }
   }
+}
 
+/** Serves on the configured port until SIGTERM/SIGINT, then finishes in-flight requests and exits. */
+async function listenAndServe(cfg: Config, log: Logger, store: Store, secret: ServerSecret): Promise<void> {
   const services = createServices(cfg, store, secret, { logger: log, authenticators: (base) => authenticatorsFor(base, { log }) });
   const app = await createApp(services, log);
   services.policy.watch();
@@ -71,4 +93,6 @@ export async function serve(cfg: Config): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+  // A worker whose primary is gone (killed with SIGKILL) must not linger holding the port.
+  if (cluster.isWorker) cluster.worker?.on('disconnect', () => void stop('primary gone'));
 }

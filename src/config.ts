@@ -9,6 +9,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | null;
   pgPoolSize: number;
+  /** SQLite page cache per process, in MiB (SQLite's own default is 2). */
+  sqliteCacheMb: number;
   secretKeyFile: string;
   tokenTtl: number;
   policyFile: string | null;
@@ -31,6 +33,7 @@ export const SETTINGS: Record<keyof Config, [string, 'string' | 'int' | 'bool' |
   dataDir: ['WKS_DATA_DIR', 'string'],
   databaseUrl: ['WKS_DATABASE_URL', 'nullable'],
   pgPoolSize: ['WKS_PG_POOL_SIZE', 'int'],
+  sqliteCacheMb: ['WKS_SQLITE_CACHE_MB', 'int'],
   secretKeyFile: ['WKS_SECRET_KEY_FILE', 'string'],
   tokenTtl: ['WKS_TOKEN_TTL', 'int'],
   policyFile: ['WKS_POLICY_FILE', 'nullable'],
@@ -49,6 +52,7 @@ const DEFAULTS: Omit<Config, 'secretKeyFile'> & { secretKeyFile: string | null }
   dataDir: './data',
   databaseUrl: null,
   pgPoolSize: 10,
+  sqliteCacheMb: 64,
   secretKeyFile: null,
   tokenTtl: 86400,
   policyFile: null,

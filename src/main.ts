@@ -15,6 +15,7 @@ const program = new Command('workspace-sysprep')
   .option('--data-dir <dir>', 'data directory (SQLite file, secret key) [WKS_DATA_DIR, default ./data]')
   .option('--database-url <url>', 'PostgreSQL URL; SQLite when absent [WKS_DATABASE_URL]')
   .option('--pg-pool-size <n>', 'PostgreSQL pool size [WKS_PG_POOL_SIZE, default 10]')
+  .option('--sqlite-cache-mb <n>', 'SQLite page cache per process in MiB [WKS_SQLITE_CACHE_MB, default 64]')
   .option('--secret-key-file <file>', 'server secret [WKS_SECRET_KEY_FILE, default <data-dir>/secret.key]')
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace [WKS_LOG_LEVEL, default info]')
   .addOption(new Option('--dev', 'dev mode: well-known credentials, dev.db, example fleet [WKS_DEV]'));

@@ -11,7 +11,7 @@ const CHUNK = 20_000;
 
 export async function seedDevStore(dataDir: string, desktops: number, onProgress?: (done: number) => void): Promise<void> {
   const { secret } = loadOrCreateServerSecret(join(dataDir, 'secret.key'));
-  const store = new SqliteStore(join(dataDir, 'dev.db'));
+  const store = new SqliteStore(join(dataDir, 'dev.db'), { cacheMb: 256 });
   try {
     await store.migrate();
     const now = Date.now();

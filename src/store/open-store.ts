@@ -9,5 +9,5 @@ export async function openStore(cfg: Config): Promise<Store> {
     const { PostgresStore } = await import('./postgres/postgres-store.js');
     return new PostgresStore(cfg.databaseUrl, { poolSize: cfg.pgPoolSize });
   }
-  return new SqliteStore(sqliteFile(cfg));
+  return new SqliteStore(sqliteFile(cfg), { cacheMb: cfg.sqliteCacheMb });
 }

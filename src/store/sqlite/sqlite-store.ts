@@ -45,13 +45,15 @@ export class SqliteStore implements Store {
   /** The seed API's read, kept at hand and returning arrays (cheaper than named columns). */
   private oneDesktopWithReport: Database.Statement | null = null;
 
-  constructor(file: string) {
+  constructor(file: string, opts: { cacheMb?: number } = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
+    // SQLite's 2 MiB default makes most random desktop lookups re-read pages through the kernel.
+    if (opts.cacheMb !== undefined) this.db.pragma(`cache_size = ${-Math.max(1, Math.floor(opts.cacheMb)) * 1024}`);
   }
 
   /** Cached prepared statement: the hot path never re-prepares. */

@@ -6,6 +6,7 @@ import { batchSysprepRoutes } from '../api/batch-sysprep-routes.js';
 import { desktopRoutes } from '../api/desktop-routes.js';
 import { iamRoutes } from '../api/iam-routes.js';
 import { opsRoutes } from '../api/ops-routes.js';
+import { readinessRoutes } from '../api/readiness-routes.js';
 import { sysprepRoutes } from '../api/sysprep-routes.js';
 import type { Authenticator } from '../auth/principal.js';
 import type { ServerSecret } from '../auth/server-secret.js';
@@ -46,6 +47,7 @@ export async function createApp(services: Services, logger: Logger | false): Pro
     await api.register(iamRoutes, { services });
     await api.register(sysprepRoutes, { services });
     await api.register(batchSysprepRoutes, { services });
+    await api.register(readinessRoutes, { services });
     await api.register(desktopRoutes, { services });
     await api.register(adminRoutes, { services });
   });

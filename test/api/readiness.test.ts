@@ -2,7 +2,7 @@
 // GET /v2/{project_id}/sysprep/summary — exact bodies, agreement with the seed and batch APIs,
 // the order of checks, and a summary that pages through the store.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, parsePolicy } from '../../src/domain/policy.js';
+import { BLOCKER_CODES, DEFAULT_POLICY, parsePolicy } from '../../src/domain/policy.js';
 import { SUMMARY_PAGE_SIZE, summariseProject } from '../../src/server/readiness.js';
 import type { Store } from '../../src/store/store.js';
 import { buildTestApp, devToken, DEV_PROJECT, type TestApp } from '../helpers/app.js';
@@ -327,6 +327,12 @@ describe('GET /v2/{project_id}/sysprep/summary', () => {
 
   it('the dev fleet: ready, blocked per code (all codes, table order), warnings, capabilities', async () => {
     expect(expectJson(await sum())).toEqual({ ...FLEET_SUMMARY, evaluated_at: iso(s.clock.now) });
+  });
+
+  it('every blocker code occurs in the dev fleet, so a new user can see every reason', async () => {
+    const body = expectJson(await sum()) as typeof FLEET_SUMMARY;
+    expect(body.blockers.map((b) => b.code)).toEqual([...BLOCKER_CODES]);
+    for (const b of body.blockers) expect(b.count, b.code).toBeGreaterThanOrEqual(1);
   });
 
   it('equals the tally of the readiness answers of every desktop', async () => {

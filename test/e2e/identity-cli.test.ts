@@ -153,7 +153,8 @@ describe('projects and users created from the CLI', () => {
   });
 });
 
-describe('bad input: exit 2, one line on stderr, nothing changed', () => {
+// Concurrent: none of these writes, so each one's before/after snapshot holds.
+describe.concurrent('bad input: exit 2, one line on stderr, nothing changed', () => {
   const cases: { name: string; args: () => string[]; stderr: string; accounts?: string[] }[] = [
     {
       name: 'an unknown role',
@@ -184,7 +185,7 @@ describe('bad input: exit 2, one line on stderr, nothing changed', () => {
     { name: 'an empty user name', args: () => ['users', 'create', '--name', '', '--domain', ACCOUNT, '--password', 'carol-pass-123'], stderr: 'error: --name must be 1 to 255 characters without control characters or surrounding spaces\n' },
   ];
   for (const c of cases) {
-    it(c.name, async () => {
+    it(c.name, async ({ expect }) => {
       const before = await snapshot(c.accounts);
       const r = await cli(...c.args());
       expect(r.stderr).toBe(c.stderr);

@@ -127,6 +127,7 @@ export function loadConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEn
   if (cfg.workers < 1) throw new ConfigError('workers must be at least 1');
   if (cfg.pgPoolSize < 1) throw new ConfigError('pg pool size must be at least 1');
   if (cfg.tokenTtl < 60) throw new ConfigError('token ttl must be at least 60 seconds');
+  if (cfg.akLockThreshold < 1) throw new ConfigError('ak lock threshold must be at least 1');
   return cfg;
 }
 

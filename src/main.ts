@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// The workspace-sysprep command line: serve, migrate, import and identity administration.
+// The workspace-sysprep command line: serve, migrate, import, readiness and identity administration.
 import { Command, Option } from 'commander';
 import { ConfigError } from './config.js';
 import { addIdentityCommands } from './cli/identity-commands.js';
 import { addImportCommand } from './cli/import-command.js';
 import { addKeyCommands } from './cli/key-commands.js';
+import { addReadinessCommand } from './cli/readiness-command.js';
 import { CliError, configFrom, withStore } from './cli/shared.js';
 import { serve } from './cli/serve.js';
 
@@ -40,6 +41,7 @@ program
   .action(async (_o: unknown, cmd: Command) => withStore(cmd, async (store) => console.log(`${store.kind} store is up to date`)));
 
 addImportCommand(program);
+addReadinessCommand(program);
 addIdentityCommands(program);
 addKeyCommands(program);
 

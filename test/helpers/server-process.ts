@@ -42,7 +42,16 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
 export async function startServer(args: string[] = ['--dev'], opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<ServerProcess> {
   const port = await freePort();
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'wks-e2e-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts'), '--data-dir', dataDir, 'serve', '--port', String(port), ...args], {
+  return spawnServer(['--data-dir', dataDir, 'serve', '--port', String(port), ...args], { port, dataDir, env: opts.env });
+}
+
+/**
+ * Runs the CLI with exactly `argv` (the caller decides where the port comes from: a flag, the
+ * environment or a config file) and waits until /healthz answers on `port`.
+ */
+export async function spawnServer(argv: string[], opts: { port: number; dataDir: string; env?: Record<string, string> }): Promise<ServerProcess> {
+  const { port, dataDir } = opts;
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts'), ...argv], {
     cwd: ROOT,
     env: { ...process.env, WKS_LOG_LEVEL: 'warn', ...opts.env },
   });
@@ -77,4 +86,17 @@ export async function startServer(args: string[] = ['--dev'], opts: { dataDir?: 
       return exited;
     },
   };
+}
+
+/**
+ * Calls `probe` until `done` holds for its answer or `timeoutMs` has passed, and returns the last
+ * answer: the caller asserts on it, so a change that never lands fails with the real answer.
+ */
+export async function pollUntil<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 2000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (done(v) || Date.now() >= deadline) return v;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
 }

@@ -88,4 +88,8 @@ export const SQLITE_MIGRATIONS: string[] = [
     FOREIGN KEY (project_id, desktop_id) REFERENCES desktops (project_id, desktop_id) ON DELETE CASCADE
   ) WITHOUT ROWID;
   `,
+  // 2: the inventory is listed in creation order; without this every page sorts the project.
+  `
+  CREATE INDEX desktops_project_created ON desktops (project_id, created_at, desktop_id);
+  `,
 ];

@@ -44,6 +44,8 @@ export class SqliteStore implements Store {
   private readonly stmts = new Map<string, Database.Statement>();
   /** The seed API's read, kept at hand and returning arrays (cheaper than named columns). */
   private oneDesktopWithReport: Database.Statement | null = null;
+  /** Plucked, so kept apart from the shared statement cache. */
+  private pageIds: Database.Statement | null = null;
 
   constructor(file: string, opts: { cacheMb?: number } = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -310,11 +312,19 @@ export class SqliteStore implements Store {
     });
   }
   listDesktops(projectId: string, limit: number, offset: number) {
-    return this.guard(() => {
-      const rows = this.st(`SELECT ${DESKTOP_COLUMNS.join(', ')} FROM desktops WHERE project_id = ? ORDER BY created_at, desktop_id LIMIT ? OFFSET ?`).all(projectId, limit, offset) as Row[];
-      const total = (this.st('SELECT COUNT(*) AS n FROM desktops WHERE project_id = ?').get(projectId) as { n: number }).n;
-      return { desktops: rows.map((r) => desktopFromRow(projectId, r)), total };
-    });
+    return this.guard(() =>
+      // One read transaction: the page and the total come from the same snapshot.
+      this.db.transaction(() => {
+        // The page's ids first, from the covering index: OFFSET then skips index entries, not rows.
+        this.pageIds ??= this.db.prepare('SELECT desktop_id FROM desktops WHERE project_id = ? ORDER BY created_at, desktop_id LIMIT ? OFFSET ?').pluck();
+        const ids = this.pageIds.all(projectId, limit, offset) as string[];
+        const total = (this.st('SELECT COUNT(*) AS n FROM desktops WHERE project_id = ?').get(projectId) as { n: number }).n;
+        if (ids.length === 0) return { desktops: [], total };
+        const rows = this.st(`SELECT ${DESKTOP_COLUMNS.join(', ')} FROM desktops WHERE project_id = ? AND desktop_id IN (SELECT value FROM json_each(?))`).all(projectId, JSON.stringify(ids)) as Row[];
+        const byId = new Map(rows.map((r) => [r.desktop_id as string, r]));
+        return { desktops: ids.map((id) => desktopFromRow(projectId, byId.get(id) as Row)), total };
+      })(),
+    );
   }
   countDesktops(projectId: string) {
     return this.guard(() => (this.st('SELECT COUNT(*) AS n FROM desktops WHERE project_id = ?').get(projectId) as { n: number }).n);

@@ -211,19 +211,20 @@ interface Measured extends WrkResult {
   cpuUsPerReq: number;
 }
 
-/** Waits until the server has worked off what the previous run left queued (at most 15 s). */
-async function settle(server: ServerProcess): Promise<void> {
+/** Waits until every server has worked off what the previous run left queued (at most 15 s). */
+async function settle(): Promise<void> {
   const deadline = Date.now() + 15_000;
-  for (let before = server.cpuMs(); Date.now() < deadline; ) {
+  const busy = () => servers.reduce((sum, s) => sum + s.cpuMs(), 0);
+  for (let before = busy(); Date.now() < deadline; ) {
     await new Promise((r) => setTimeout(r, 250));
-    const now = server.cpuMs();
+    const now = busy();
     if (now - before < 25) return; // under 10% of a core
     before = now;
   }
 }
 
 async function measure(server: ServerProcess, connections: number, durationS: number, scriptArgs: string[]): Promise<Measured> {
-  await settle(server);
+  await settle();
   const cpuBefore = server.cpuMs();
   const r = await runWrk({ port: server.port, durationS, connections, timeoutS: 10, cpus: LOAD_CPUS, scriptArgs });
   return { ...r, cpuUsPerReq: r.requests > 0 ? ((server.cpuMs() - cpuBefore) * 1000) / r.requests : NaN };

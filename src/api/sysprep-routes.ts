@@ -29,7 +29,7 @@ export async function sysprepRoutes(app: FastifyInstance, { services }: { servic
     },
     async (req) => {
       const { project_id, desktop_id } = req.params;
-      const found = await store.getDesktopWithReport(project_id, desktop_id);
+      const found = await store.getVerdictInputs(project_id, desktop_id);
       if (!found) throw desktopNotFound(desktop_id);
       const v = evaluate(found.desktop, found.report, policy.current, clock());
       return { sysprep_version: v.sysprepVersion, support_create_image: v.supportCreateImage };

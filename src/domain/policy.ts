@@ -1,7 +1,7 @@
 // The verdict: our rule set (DESIGN §3, docs/policy.md) — Huawei publishes none.
 // evaluate() runs on every GET, so rules allocate nothing unless they block.
 
-import type { Desktop, SysprepReport } from './types.js';
+import type { SysprepReport, VerdictDesktop } from './types.js';
 import { compareVersions, isOsVersion, parseSysprepVersion } from './version.js';
 
 export interface Policy {
@@ -140,7 +140,7 @@ export interface Verdict {
 }
 
 interface RuleInput {
-  desktop: Desktop;
+  desktop: VerdictDesktop;
   report: SysprepReport | null;
   policy: Policy;
   stale: boolean;
@@ -355,7 +355,7 @@ function warningsFor(report: SysprepReport | null): Warning[] {
 }
 
 /** The verdict for one desktop: capabilities, the blockers of support_create_image, warnings. */
-export function evaluate(desktop: Desktop, report: SysprepReport | null, policy: Policy, now: number): Verdict {
+export function evaluate(desktop: VerdictDesktop, report: SysprepReport | null, policy: Policy, now: number): Verdict {
   const stale = report !== null && now - report.collectedAt > policy.staleAfterMs;
   const input: RuleInput = { desktop, report, policy, stale };
   const blockers: Blocker[] = [];

@@ -71,5 +71,14 @@ export interface DesktopWithReport {
   report: SysprepReport | null;
 }
 
+/** What the verdict reads of the inventory; the rest of a desktop never changes an answer. */
+export type VerdictDesktop = Pick<Desktop, 'osType' | 'status'>;
+
+/** Everything a verdict needs about one desktop. */
+export interface VerdictInputs {
+  desktop: VerdictDesktop;
+  report: SysprepReport | null;
+}
+
 export type Role = 'admin' | 'viewer' | 'agent';
 export const ROLES: readonly Role[] = ['admin', 'viewer', 'agent'];

@@ -1,6 +1,6 @@
 // Row ↔ domain mapping shared by both stores. SQLite gives 0/1 and numbers; PostgreSQL gives
 // booleans, Date for timestamptz and strings for int8, so every reader here accepts both.
-import type { Desktop, DesktopInput, DesktopWithReport, ImageState, BitlockerState, SysprepReport, Tag } from '../domain/types.js';
+import type { Desktop, DesktopInput, DesktopWithReport, ImageState, BitlockerState, SysprepReport, Tag, VerdictInputs } from '../domain/types.js';
 import type { AccessKey, Project, User } from './store.js';
 
 type Row = Record<string, unknown>;
@@ -36,6 +36,9 @@ export const REPORT_COLUMNS = [
   'domain_joined',
   'agent_version',
 ] as const;
+
+/** What a verdict reads: the desktop's os_type and status, then its report (qualified d. and r.). */
+export const VERDICT_COLUMNS = ['d.os_type', 'd.status', ...REPORT_COLUMNS.map((c) => 'r.' + c)];
 
 export function desktopFromRow(projectId: string, r: Row): Desktop {
   return {
@@ -102,8 +105,17 @@ export function desktopWithReportFromValues(projectId: string, v: unknown[]): De
     createdAt: toMs(v[7]),
     updatedAt: toMs(v[8]),
   };
-  const R = DESKTOP_COLUMNS.length;
-  if (v[R] === null || v[R] === undefined) return { desktop, report: null };
+  return { desktop, report: reportFromValues(v, DESKTOP_COLUMNS.length) };
+}
+
+/** Raw row of VERDICT_COLUMNS (os_type, status, then REPORT_COLUMNS): the seed API's read. */
+export function verdictInputsFromValues(v: unknown[]): VerdictInputs {
+  return { desktop: { osType: v[0] as Desktop['osType'], status: v[1] as Desktop['status'] }, report: reportFromValues(v, 2) };
+}
+
+/** The report whose REPORT_COLUMNS start at index R of a raw row; null when the join found none. */
+function reportFromValues(v: unknown[], R: number): SysprepReport | null {
+  if (v[R] === null || v[R] === undefined) return null;
   const report: SysprepReport = { collectedAt: toMs(v[R]), sysprepVersion: v[R + 2] as string, receivedAt: toMs(v[R + 1]) };
   if (v[R + 3] !== null) report.osVersion = v[R + 3] as string;
   if (v[R + 4] !== null) report.osEdition = v[R + 4] as string;
@@ -118,7 +130,7 @@ export function desktopWithReportFromValues(projectId: string, v: unknown[]): De
   if (v[R + 13] !== null) report.pendingReboot = toBool(v[R + 13]);
   if (v[R + 14] !== null) report.domainJoined = toBool(v[R + 14]);
   if (v[R + 15] !== null) report.agentVersion = v[R + 15] as string;
-  return { desktop, report };
+  return report;
 }
 
 /** Report values in REPORT_COLUMNS order; `bool` converts booleans for the driver. */

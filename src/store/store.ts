@@ -2,7 +2,7 @@
 // test suite for both (test/store). Implementations never let a raw driver error escape:
 // they throw StoreUnavailableError when the database cannot be reached and StoreConflictError
 // for a uniqueness violation the caller can explain.
-import type { Desktop, DesktopInput, DesktopWithReport, Role, SysprepReport } from '../domain/types.js';
+import type { Desktop, DesktopInput, DesktopWithReport, Role, SysprepReport, VerdictInputs } from '../domain/types.js';
 
 export interface Project {
   id: string;
@@ -137,8 +137,10 @@ export interface Store {
   getDesktop(projectId: string, desktopId: string): Promise<Desktop | null>;
   listDesktops(projectId: string, limit: number, offset: number): Promise<DesktopPage>;
   countDesktops(projectId: string): Promise<number>;
-  /** The hot path of the seed API: one indexed read. */
+  /** A desktop with its report: one indexed read. */
   getDesktopWithReport(projectId: string, desktopId: string): Promise<DesktopWithReport | null>;
+  /** The hot path of the seed API: only what the verdict reads, in one indexed read. */
+  getVerdictInputs(projectId: string, desktopId: string): Promise<VerdictInputs | null>;
   /** One query for the whole batch; ids not found are absent from the map. */
   getDesktopsWithReports(projectId: string, desktopIds: string[]): Promise<Map<string, DesktopWithReport>>;
   /** Every desktop of a project with its report, in pages if large. */

@@ -540,7 +540,18 @@ describe('reports', () => {
       await store.putReport(projectId, desktopId, r, r.collectedAt + 100);
       expect((await store.getDesktopWithReport(projectId, desktopId))!.report).toEqual({ ...r, receivedAt: r.collectedAt + 100 });
       expect((await store.getDesktopsWithReports(projectId, [desktopId])).get(desktopId)!.report).toEqual({ ...r, receivedAt: r.collectedAt + 100 });
+      expect(await store.getVerdictInputs(projectId, desktopId)).toEqual({ desktop: { osType: 'Windows', status: 'ACTIVE' }, report: { ...r, receivedAt: r.collectedAt + 100 } });
     }
+  });
+
+  it('getVerdictInputs reads what the verdict needs: os type, status and the report, or null', async () => {
+    const { projectId, desktopId } = await oneDesktop();
+    expect(await store.getVerdictInputs(projectId, desktopId)).toEqual({ desktop: { osType: 'Windows', status: 'ACTIVE' }, report: null });
+    await store.upsertDesktops(projectId, [desktop(desktopId, { osType: 'Linux', status: 'ERROR' })], T0);
+    await store.putReport(projectId, desktopId, minimalReport(T0), T0 + 1);
+    expect(await store.getVerdictInputs(projectId, desktopId)).toEqual({ desktop: { osType: 'Linux', status: 'ERROR' }, report: { ...minimalReport(T0), receivedAt: T0 + 1 } });
+    expect(await store.getVerdictInputs(projectId, uid())).toBeNull();
+    expect(await store.getVerdictInputs(hex32(), desktopId)).toBeNull();
   });
 
   it('instants keep their milliseconds across zones and years', async () => {
@@ -556,6 +567,7 @@ describe('reports', () => {
     const ghost = uid();
     expect(await store.putReport(projectId, ghost, minimalReport(T0), T0)).toBeNull();
     expect(await store.getDesktopWithReport(projectId, ghost)).toBeNull();
+    expect(await store.getVerdictInputs(projectId, ghost)).toBeNull();
     expect(await store.putReport(hex32(), ghost, minimalReport(T0), T0)).toBeNull();
   });
 
@@ -636,6 +648,7 @@ describe('project isolation', () => {
     await store.upsertDesktops(p1.id, [desktop(id, { computerName: 'IN-P1' })], T0);
     expect(await store.getDesktop(p2.id, id)).toBeNull();
     expect(await store.getDesktopWithReport(p2.id, id)).toBeNull();
+    expect(await store.getVerdictInputs(p2.id, id)).toBeNull();
     expect((await store.getDesktopsWithReports(p2.id, [id])).size).toBe(0);
     expect(await store.putReport(p2.id, id, minimalReport(T0), T0)).toBeNull();
     expect(await store.deleteDesktop(p2.id, id)).toBe(false);
@@ -648,6 +661,8 @@ describe('project isolation', () => {
     expect([a.desktop.projectId, a.desktop.computerName, a.report!.collectedAt]).toEqual([p1.id, 'IN-P1', T0 + 5]);
     expect([b.desktop.projectId, b.desktop.computerName, b.report!.collectedAt]).toEqual([p2.id, 'IN-P2', T0 + 3]);
     expect(b.report).toEqual({ ...fullReport(T0 + 3), receivedAt: T0 + 3 });
+    expect((await store.getVerdictInputs(p1.id, id))!.report).toEqual({ ...minimalReport(T0 + 5), receivedAt: T0 + 5 });
+    expect((await store.getVerdictInputs(p2.id, id))!.report).toEqual({ ...fullReport(T0 + 3), receivedAt: T0 + 3 });
 
     expect(await store.deleteDesktop(p1.id, id)).toBe(true);
     expect(await store.getDesktop(p1.id, id)).toBeNull();

@@ -13,6 +13,7 @@ import {
   desktopValues,
   desktopWithReportFromRow,
   projectFromRow,
+  reportFromRow,
   reportValues,
   toMs,
   userFromRow,
@@ -482,6 +483,15 @@ export class PostgresStore implements Store {
     // The seed API's hot path: one primary-key read, prepared once per connection.
     const [r] = await this.rows(`${JOINED_SELECT} WHERE d.project_id = $1 AND d.desktop_id = $2`, [projectId, desktopId], 'wks_get_desktop_with_report');
     return r ? desktopWithReportFromRow(projectId, r) : null;
+  }
+  async getVerdictInputs(projectId: string, desktopId: string) {
+    // Only what the verdict reads; the report columns keep their names (reportFromRow without prefix).
+    const [r] = await this.rows(
+      `SELECT d.os_type, d.status, ${REPORT_COLUMNS.map((c) => 'r.' + c).join(', ')} FROM desktops d LEFT JOIN reports r ON r.project_id = d.project_id AND r.desktop_id = d.desktop_id WHERE d.project_id = $1 AND d.desktop_id = $2`,
+      [projectId, desktopId],
+      'wks_get_verdict_inputs',
+    );
+    return r ? { desktop: { osType: r.os_type as Desktop['osType'], status: r.status as Desktop['status'] }, report: reportFromRow(r) } : null;
   }
   async getDesktopsWithReports(projectId: string, desktopIds: string[]) {
     const out = new Map<string, DesktopWithReport>();

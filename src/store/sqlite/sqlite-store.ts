@@ -13,6 +13,8 @@ import {
   desktopValues,
   desktopWithReportFromRow,
   desktopWithReportFromValues,
+  verdictInputsFromValues,
+  VERDICT_COLUMNS,
   projectFromRow,
   reportValues,
   userFromRow,
@@ -27,6 +29,9 @@ const bool = (b: boolean | undefined) => (b === undefined ? null : b ? 1 : 0);
 const JOINED_SELECT = `SELECT ${DESKTOP_COLUMNS.map((c) => 'd.' + c).join(', ')}, ${REPORT_COLUMNS.map((c) => `r.${c} AS r_${c}`).join(', ')}
   FROM desktops d LEFT JOIN reports r ON r.project_id = d.project_id AND r.desktop_id = d.desktop_id`;
 const ONE_DESKTOP_WITH_REPORT = `${JOINED_SELECT} WHERE d.project_id = ? AND d.desktop_id = ?`;
+const VERDICT_INPUTS = `SELECT ${VERDICT_COLUMNS.join(', ')}
+  FROM desktops d LEFT JOIN reports r ON r.project_id = d.project_id AND r.desktop_id = d.desktop_id
+  WHERE d.project_id = ? AND d.desktop_id = ?`;
 
 /** Maps driver errors to the store's own; nothing raw escapes the interface. */
 function mapError(err: unknown): never {
@@ -42,8 +47,9 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly stmts = new Map<string, Database.Statement>();
-  /** The seed API's read, kept at hand and returning arrays (cheaper than named columns). */
+  /** Hot reads, kept at hand and returning arrays (cheaper than named columns). */
   private oneDesktopWithReport: Database.Statement | null = null;
+  private verdictInputs: Database.Statement | null = null;
   /** Plucked, so kept apart from the shared statement cache. */
   private pageIds: Database.Statement | null = null;
 
@@ -334,6 +340,13 @@ export class SqliteStore implements Store {
       this.oneDesktopWithReport ??= this.db.prepare(ONE_DESKTOP_WITH_REPORT).raw(true);
       const v = this.oneDesktopWithReport.get(projectId, desktopId) as unknown[] | undefined;
       return v ? desktopWithReportFromValues(projectId, v) : null;
+    });
+  }
+  getVerdictInputs(projectId: string, desktopId: string) {
+    return this.guard(() => {
+      this.verdictInputs ??= this.db.prepare(VERDICT_INPUTS).raw(true);
+      const v = this.verdictInputs.get(projectId, desktopId) as unknown[] | undefined;
+      return v ? verdictInputsFromValues(v) : null;
     });
   }
   getDesktopsWithReports(projectId: string, desktopIds: string[]) {

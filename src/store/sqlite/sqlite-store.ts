@@ -50,6 +50,7 @@ export class SqliteStore implements Store {
   /** Hot reads, kept at hand and returning arrays (cheaper than named columns). */
   private oneDesktopWithReport: Database.Statement | null = null;
   private verdictInputs: Database.Statement | null = null;
+  private manyDesktopsWithReports: Database.Statement | null = null;
   /** Plucked, so kept apart from the shared statement cache. */
   private pageIds: Database.Statement | null = null;
 
@@ -353,8 +354,8 @@ export class SqliteStore implements Store {
     return this.guard(() => {
       const out = new Map<string, ReturnType<typeof desktopWithReportFromRow>>();
       if (desktopIds.length === 0) return out;
-      const rows = this.st(`${JOINED_SELECT} WHERE d.project_id = ? AND d.desktop_id IN (SELECT value FROM json_each(?))`).all(projectId, JSON.stringify(desktopIds)) as Row[];
-      for (const r of rows) out.set(r.desktop_id as string, desktopWithReportFromRow(projectId, r));
+      this.manyDesktopsWithReports ??= this.db.prepare(`${JOINED_SELECT} WHERE d.project_id = ? AND d.desktop_id IN (SELECT value FROM json_each(?))`).raw(true);
+      for (const v of this.manyDesktopsWithReports.all(projectId, JSON.stringify(desktopIds)) as unknown[][]) out.set(v[0] as string, desktopWithReportFromValues(projectId, v));
       return out;
     });
   }

@@ -9,8 +9,9 @@
 //   --log-level L (warn)    the same for product and baseline
 //   --cpu-prof              product processes write V8 CPU profiles, summarised at the end
 //   --keep                  keep the temporary stores
+//   --update-doc            write the table into BENCHMARKS.md (between its bench:table markers)
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +48,7 @@ const { values: flags } = parseArgs({
     'cpu-prof': { type: 'boolean' },
     keep: { type: 'boolean' },
     list: { type: 'boolean' },
+    'update-doc': { type: 'boolean' },
   },
 });
 
@@ -480,11 +482,27 @@ async function main() {
   console.log('\n' + out + '\n');
 
   writeFileSync(join(resultsDir, 'result.json'), JSON.stringify({ options: O, machine: machineLine(), loadBefore, loadAfter, records, scenarios: scenarios.map((s) => ({ key: s.key, title: s.title, connections: s.connections, skipped: s.skipped ?? null })), rssKib: Object.fromEntries(rss) }, null, 2));
-  writeFileSync(join(resultsDir, 'table.md'), [...header.map((h) => h + '  '), '', t.markdown, '', ...notes.map((n) => `- ${n}`), ''].join('\n'));
+  const markdown = [...header.map((h) => h + '  '), '', t.markdown, '', ...notes.map((n) => `- ${n}`), ''].join('\n');
+  writeFileSync(join(resultsDir, 'table.md'), markdown);
   log(`results: ${resultsDir}`);
+  if (flags['update-doc']) updateBenchmarksDoc(markdown);
 
   await stopAll();
   if (O.cpuProf) console.log(summariseProfiles(join(resultsDir, 'profiles')));
+}
+
+const DOC_START = '<!-- bench:table:start -->';
+const DOC_END = '<!-- bench:table:end -->';
+
+/** Replaces the table between the markers of BENCHMARKS.md with this run's. */
+function updateBenchmarksDoc(markdown: string) {
+  const file = join(ROOT, 'BENCHMARKS.md');
+  const doc = readFileSync(file, 'utf8');
+  const a = doc.indexOf(DOC_START);
+  const b = doc.indexOf(DOC_END);
+  if (a < 0 || b < a) return log(`BENCHMARKS.md has no ${DOC_START} … ${DOC_END} markers; not updated`);
+  writeFileSync(file, doc.slice(0, a + DOC_START.length) + '\n' + markdown + doc.slice(b));
+  log('BENCHMARKS.md updated');
 }
 
 async function stopAll() {

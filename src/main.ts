@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The workspace-sysprep command line: serve, migrate, import, readiness and identity administration.
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ConfigError } from './config.js';
 import { addIdentityCommands } from './cli/identity-commands.js';
@@ -9,8 +10,14 @@ import { addReadinessCommand } from './cli/readiness-command.js';
 import { CliError, configFrom, withStore } from './cli/shared.js';
 import { serve } from './cli/serve.js';
 
+/** The version in package.json (read at start: the CLI runs from src/ in tests and from dist/). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 const program = new Command('workspace-sysprep')
   .description("A self-hostable implementation of Huawei Cloud Workspace's Sysprep API")
+  .version(packageVersion(), '-V, --version')
   .showHelpAfterError()
   .option('--config <file>', 'JSON configuration file (same names as the flags)')
   .option('--data-dir <dir>', 'data directory (SQLite file, secret key) [WKS_DATA_DIR, default ./data]')
@@ -47,6 +54,12 @@ addKeyCommands(program);
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CliError || err instanceof ConfigError) {
     process.stderr.write(`error: ${err.message}\n`);
+    process.exit(2);
+  }
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'EADDRINUSE' || code === 'EACCES') {
+    const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+    process.stderr.write(`error: cannot listen on ${e.address ?? ''}:${e.port ?? ''} (${code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'}); choose another with --port or WKS_PORT\n`);
     process.exit(2);
   }
   const name = (err as Error)?.constructor?.name;

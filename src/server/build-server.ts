@@ -11,7 +11,7 @@ import { StoreUnavailableError } from '../store/store.js';
 import { ApiError, ERROR_CONTENT_TYPE, errorBody, familyForUrl, type ErrorName } from './errors.js';
 import { nextRequestId } from './request-id.js';
 import type { Services } from './services.js';
-import { describeValidationError, validatorCompiler } from './validation.js';
+import { NO_QUERY, describeValidationError, validatorCompiler } from './validation.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -177,6 +177,8 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
   // Every route as a pattern: a badly encoded path never reaches the router, so it is routed here.
   const routeTable: { method: string; pattern: RegExp; names: string[]; config: FastifyContextConfig }[] = [];
   app.addHook('onRoute', (route) => {
+    // Huawei-style APIs name every query parameter they take; an unknown one (a filter we do not implement) is a 400.
+    if ((route.url.startsWith('/v2/') || route.url.startsWith('/admin/')) && !route.schema?.querystring) route.schema = { ...route.schema, querystring: NO_QUERY };
     const names: string[] = [];
     const source = route.url.split('/').map((seg) => (seg.startsWith(':') ? (names.push(seg.slice(1)), '([^/]*)') : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
     const methods = Array.isArray(route.method) ? route.method : [route.method];

@@ -6,6 +6,7 @@ import { addIdentityCommands } from './cli/identity-commands.js';
 import { addImportCommand } from './cli/import-command.js';
 import { CliError, configFrom, withStore } from './cli/shared.js';
 import { serve } from './cli/serve.js';
+import { StoreUnavailableError } from './store/store.js';
 
 const program = new Command('workspace-sysprep')
   .description("A self-hostable implementation of Huawei Cloud Workspace's Sysprep API")
@@ -14,6 +15,8 @@ const program = new Command('workspace-sysprep')
   .option('--data-dir <dir>', 'data directory (SQLite file, secret key) [WKS_DATA_DIR, default ./data]')
   .option('--database-url <url>', 'PostgreSQL URL; SQLite when absent [WKS_DATABASE_URL]')
   .option('--pg-pool-size <n>', 'PostgreSQL pool size [WKS_PG_POOL_SIZE, default 10]')
+  .option('--pg-connect-timeout-ms <ms>', 'PostgreSQL connection wait before a 503 [WKS_PG_CONNECT_TIMEOUT_MS, default 3000]')
+  .option('--pg-statement-timeout-ms <ms>', 'PostgreSQL statement limit before a 503 [WKS_PG_STATEMENT_TIMEOUT_MS, default 5000]')
   .option('--secret-key-file <file>', 'server secret [WKS_SECRET_KEY_FILE, default <data-dir>/secret.key]')
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace [WKS_LOG_LEVEL, default info]')
   .addOption(new Option('--dev', 'dev mode: well-known credentials, dev.db, example fleet [WKS_DEV]'));
@@ -42,6 +45,11 @@ program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CliError || err instanceof ConfigError) {
     process.stderr.write(`error: ${err.message}\n`);
     process.exit(2);
+  }
+  if (err instanceof StoreUnavailableError) {
+    const cause = (err.cause as Error | undefined)?.message ?? '';
+    process.stderr.write(`error: the database is unavailable${cause ? `: ${cause}` : ''}\n`);
+    process.exit(1);
   }
   const name = (err as Error)?.constructor?.name;
   if (name === 'StoreConflictError') {

@@ -1,4 +1,6 @@
 // Starts the real server as a child process (the CLI, from source via tsx) on a free port.
+// When WKS_TEST_DATABASE_URL is set, each server gets a fresh PostgreSQL database of its own
+// (dropped when it stops) unless the caller passes one to share.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -23,6 +25,8 @@ export interface ServerProcess {
   port: number;
   base: string;
   dataDir: string;
+  /** The PostgreSQL URL it runs on, or null for SQLite. */
+  databaseUrl: string | null;
   output: () => string;
   /** Sends a signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -39,21 +43,43 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
   });
 }
 
-export async function startServer(args: string[] = ['--dev'], opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<ServerProcess> {
+export interface StartOptions {
+  dataDir?: string;
+  env?: Record<string, string>;
+  /** A PostgreSQL URL to run on (not dropped at stop); null forces SQLite. Default: see above. */
+  databaseUrl?: string | null;
+}
+
+export async function startServer(args: string[] = ['--dev'], opts: StartOptions = {}): Promise<ServerProcess> {
   const port = await freePort();
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'wks-e2e-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts'), '--data-dir', dataDir, 'serve', '--port', String(port), ...args], {
+  let databaseUrl = opts.databaseUrl ?? null;
+  let dropDatabase = async () => {};
+  if (opts.databaseUrl === undefined && process.env.WKS_TEST_DATABASE_URL) {
+    const { createTestDatabase } = await import('./pg-store.js');
+    const db = await createTestDatabase(process.env.WKS_TEST_DATABASE_URL, 'wks_e2e');
+    databaseUrl = db.url;
+    dropDatabase = db.drop;
+  }
+  const storeArgs = databaseUrl ? ['--database-url', databaseUrl] : [];
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts'), '--data-dir', dataDir, ...storeArgs, 'serve', '--port', String(port), ...args], {
     cwd: ROOT,
     env: { ...process.env, WKS_LOG_LEVEL: 'warn', ...opts.env },
   });
   let out = '';
   child.stdout?.on('data', (d) => (out += d));
   child.stderr?.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))).then(async (code) => {
+    await dropDatabase().catch(() => {}); // the test's own assertions matter more than cleanup
+    return code;
+  });
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${out}`);
+    if (child.exitCode !== null) {
+      await exited;
+      throw new Error(`server exited early (${child.exitCode}):\n${out}`);
+    }
     try {
       const r = await fetch(`${base}/healthz`);
       if (r.ok) break;
@@ -62,6 +88,7 @@ export async function startServer(args: string[] = ['--dev'], opts: { dataDir?: 
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
+      await exited;
       throw new Error(`server did not start:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -71,6 +98,7 @@ export async function startServer(args: string[] = ['--dev'], opts: { dataDir?: 
     port,
     base,
     dataDir,
+    databaseUrl,
     output: () => out,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { ConfigError } from './config.js';
 import { addIdentityCommands } from './cli/identity-commands.js';
 import { addImportCommand } from './cli/import-command.js';
+import { addMigrateStoreCommand } from './cli/migrate-store-command.js';
 import { CliError, configFrom, withStore } from './cli/shared.js';
 import { serve } from './cli/serve.js';
 import { StoreUnavailableError } from './store/store.js';
@@ -39,6 +40,7 @@ program
   .action(async (_o: unknown, cmd: Command) => withStore(cmd, async (store) => console.log(`${store.kind} store is up to date`)));
 
 addImportCommand(program);
+addMigrateStoreCommand(program);
 addIdentityCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

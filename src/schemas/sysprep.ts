@@ -30,3 +30,20 @@ export const SysprepReportBody = Type.Object(
 );
 
 export const PutReportResponse = Type.Object({ applied: Type.Boolean(), collected_at: Type.String() });
+
+/** POST /v2/{project_id}/sysprep (Huawei's batch API, DESIGN §2.2). */
+export const BatchSysprepBody = Type.Object(
+  { desktop_ids: Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { minItems: 1, maxItems: 100 }) },
+  { additionalProperties: false },
+);
+
+export const BatchSysprepResponse = Type.Object({
+  sysprep_infos: Type.Array(
+    Type.Object({
+      desktop_id: Type.String(),
+      sysprep_version: Type.String(),
+      support_hibernate: Type.Boolean(),
+      support_update_route: Type.Boolean(),
+    }),
+  ),
+});

@@ -2,7 +2,7 @@
 // limits, the auth pipeline, raw bodies parsed only after authentication, and every error in
 // the catalogue's shape (Fastify's own error body never reaches a client).
 import '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyContextConfig, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Action } from '../auth/actions.js';
@@ -36,6 +36,20 @@ export const LIMITS = {
 } as const;
 
 const NO_SUCH_API = 'The API does not exist or has not been published in the environment';
+const SHUTTING_DOWN = 'The service is shutting down; retry on another node.';
+
+/** 414/431 for a URI or headers beyond DESIGN §2.5's limits (Node's own limit is set higher). */
+function checkSizeLimits(req: FastifyRequest): void {
+  if ((req.raw.url ?? '').length > LIMITS.uri) throw new ApiError('uriTooLong', 'The request URI is too long.');
+  const raw = req.raw.rawHeaders;
+  let total = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const size = raw[i].length + raw[i + 1].length + 4;
+    if (size > LIMITS.header) throw new ApiError('headersTooLarge', `The request header ${raw[i].slice(0, 64)} is too large.`);
+    total += size;
+  }
+  if (total > LIMITS.headers) throw new ApiError('headersTooLarge', 'The request headers are too large.');
+}
 
 export function sendError(reply: FastifyReply, name: ErrorName | ApiError, message?: string, detail?: string) {
   const err = name instanceof ApiError ? name : new ApiError(name, message ?? '', detail);
@@ -86,8 +100,7 @@ function readUnparsedBody(req: FastifyRequest, limit: number): Promise<Buffer> {
   });
 }
 
-export function authInputFor(req: FastifyRequest, services: Services): AuthInput {
-  const params = req.params as Record<string, string> | undefined;
+export function authInputFor(req: FastifyRequest, services: Services, params = req.params as Record<string, string> | undefined): AuthInput {
   let bodyPromise: Promise<Buffer> | null = null;
   return {
     method: req.method,
@@ -149,14 +162,54 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
       socket.end(res);
     },
     frameworkErrors: (err, req, reply) => {
-      // A malformed percent-encoding in the path: still authenticate first (DESIGN §2.5 order).
-      authenticate(services.authenticators, authInputFor(req, services)).then(
-        () => sendError(reply, 'invalidParameter', 'Invalid parameter: the path contains malformed percent-encoding.'),
-        (authErr: unknown) => (authErr instanceof ApiError ? sendError(reply, authErr) : sendError(reply, 'internal', 'Internal error.')),
-      );
-      void err;
+      if (err.code !== 'FST_ERR_BAD_URL') return void sendError(reply, 'invalidParameter', 'The request is invalid.');
+      void answerBadlyEncodedPath(req, reply);
     },
   });
+
+  // Every route as a pattern: a badly encoded path never reaches the router, so it is routed here.
+  const routeTable: { method: string; pattern: RegExp; names: string[]; config: FastifyContextConfig }[] = [];
+  app.addHook('onRoute', (route) => {
+    const names: string[] = [];
+    const source = route.url.split('/').map((seg) => (seg.startsWith(':') ? (names.push(seg.slice(1)), '([^/]*)') : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) routeTable.push({ method, pattern: new RegExp(`^${source.join('/')}$`), names, config: (route.config ?? {}) as FastifyContextConfig });
+  });
+  const routeFor = (method: string, path: string) => {
+    for (const r of routeTable) {
+      if (r.method !== method) continue;
+      const m = r.pattern.exec(path);
+      if (m) return { config: r.config, params: Object.fromEntries(r.names.map((n, i) => [n, m[i + 1]])) };
+    }
+    return null;
+  };
+
+  /**
+   * A path with malformed percent-encoding still follows the order of DESIGN §2.5: no such
+   * API, size limits, authentication, authorization, and only then the 400. The path is
+   * matched against the route patterns as written on the wire.
+   */
+  async function answerBadlyEncodedPath(req: FastifyRequest, reply: FastifyReply) {
+    try {
+      reply.header('x-request-id', req.id);
+      if (services.lifecycle.closing) throw new ApiError('unavailable', SHUTTING_DOWN);
+      const rawUrl = req.raw.url ?? '';
+      const q = rawUrl.indexOf('?');
+      const found = routeFor(req.method, q < 0 ? rawUrl : rawUrl.slice(0, q));
+      if (!found) return await sendError(reply, 'noSuchApi', NO_SUCH_API);
+      const cfg = found.config;
+      checkSizeLimits(req);
+      if (cfg.auth !== 'none') {
+        const principal = await authenticate(services.authenticators, authInputFor(req, services, found.params));
+        if (cfg.action) authorize(principal, cfg.action, cfg.projectScoped ? (found.params.project_id ?? '') : null);
+      }
+      await sendError(reply, 'invalidParameter', 'Invalid parameter: the path contains malformed percent-encoding.');
+    } catch (e) {
+      if (e instanceof ApiError) return void sendError(reply, e);
+      req.log.error({ err: e }, 'unexpected failure');
+      void sendError(reply, 'internal', 'Internal server error.');
+    }
+  }
 
   app.setValidatorCompiler(validatorCompiler);
   app.decorateRequest('principal', null);
@@ -173,18 +226,10 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
     reply.header('x-request-id', req.id);
     if (services.lifecycle.closing) {
       reply.header('connection', 'close');
-      throw new ApiError('unavailable', 'The service is shutting down; retry on another node.');
+      throw new ApiError('unavailable', SHUTTING_DOWN);
     }
     if (req.routeOptions.url === undefined) return; // the not-found handler answers
-    if ((req.raw.url ?? '').length > LIMITS.uri) throw new ApiError('uriTooLong', 'The request URI is too long.');
-    const raw = req.raw.rawHeaders;
-    let total = 0;
-    for (let i = 0; i < raw.length; i += 2) {
-      const size = raw[i].length + raw[i + 1].length + 4;
-      if (size > LIMITS.header) throw new ApiError('headersTooLarge', `The request header ${raw[i].slice(0, 64)} is too large.`);
-      total += size;
-    }
-    if (total > LIMITS.headers) throw new ApiError('headersTooLarge', 'The request headers are too large.');
+    checkSizeLimits(req);
   });
 
   app.setNotFoundHandler((req, reply) => sendError(reply, 'noSuchApi', NO_SUCH_API));

@@ -26,7 +26,7 @@ interface TokenBody {
 }
 
 type Scope = { id: string } | { name: string; domain?: { name: string } };
-function authBody(user: string, password = DEV.password, scope: Scope = { id: DEV_PROJECT }, userDomain: object | null = { name: DEV.domain }) {
+function authBody(user: string, password: string = DEV.password, scope: Scope = { id: DEV_PROJECT }, userDomain: object | null = { name: DEV.domain }) {
   return {
     auth: {
       identity: { methods: ['password'], password: { user: { name: user, password, ...(userDomain ? { domain: userDomain } : {}) } } },

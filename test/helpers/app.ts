@@ -12,7 +12,7 @@ import type { Services } from '../../src/server/services.js';
 import type { Store } from '../../src/store/store.js';
 import { openTestStore } from './store.js';
 
-export const DEV_PROJECT = DEV.project.id;
+export const DEV_PROJECT: string = DEV.project.id;
 export const FLEET_FILE = new URL('../../examples/fleet.json', import.meta.url).pathname;
 
 export interface TestApp {

@@ -123,6 +123,7 @@ export function loadConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEn
   if (cfg.pgPoolSize < 1) throw new ConfigError('pg pool size must be at least 1');
   if (cfg.pgConnectTimeoutMs < 1 || cfg.pgStatementTimeoutMs < 1) throw new ConfigError('pg timeouts must be at least 1 ms');
   if (cfg.tokenTtl < 60) throw new ConfigError('token ttl must be at least 60 seconds');
+  if (cfg.akLockThreshold < 1) throw new ConfigError('ak lock threshold must be at least 1');
   return cfg;
 }
 

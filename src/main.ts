@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { ConfigError } from './config.js';
 import { addIdentityCommands } from './cli/identity-commands.js';
 import { addImportCommand } from './cli/import-command.js';
+import { addKeyCommands } from './cli/key-commands.js';
 import { addMigrateStoreCommand } from './cli/migrate-store-command.js';
 import { CliError, configFrom, withStore } from './cli/shared.js';
 import { serve } from './cli/serve.js';
@@ -31,6 +32,8 @@ program
   .option('--policy-file <file>', 'verdict policy JSON, reloaded when it changes [WKS_POLICY_FILE]')
   .option('--workers <n>', 'processes sharing the port [WKS_WORKERS, default 1]')
   .option('--body-limit <bytes>', 'largest request body [WKS_BODY_LIMIT, default 1048576]')
+  .option('--ak-lock-threshold <n>', 'consecutive signature mismatches that lock an AK [WKS_AK_LOCK_THRESHOLD, default 5]')
+  .option('--ak-lock-seconds <s>', 'how long a locked AK is refused [WKS_AK_LOCK_SECONDS, default 300]')
   .option('--dev', 'dev mode')
   .action(async (_o: unknown, cmd: Command) => serve(configFrom(cmd)));
 
@@ -42,6 +45,7 @@ program
 addImportCommand(program);
 addMigrateStoreCommand(program);
 addIdentityCommands(program);
+addKeyCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CliError || err instanceof ConfigError) {

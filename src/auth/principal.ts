@@ -10,7 +10,11 @@ export interface Principal {
   userName: string;
   domainId: string;
   domainName: string;
-  /** Token: the project the token is scoped to. AK/SK: the path's project (roles resolved there). */
+  /**
+   * Token: the project the token is scoped to. AK/SK: the path's project when the user has a
+   * role there (roles resolved there), else null; on a path without a project, null with the
+   * user's roles over all their projects.
+   */
   projectId: string | null;
   roles: Role[];
   token?: TokenClaims;
@@ -38,6 +42,12 @@ export interface Authenticator {
   applies(input: AuthInput): boolean;
   /** Throws ApiError (401) when the credentials are wrong. */
   authenticate(input: AuthInput): Promise<Principal>;
+  /** This process changed or deleted an access key: drop what is cached about it. */
+  forgetAccessKey?(accessKey: string): void;
+}
+
+export function forgetAccessKey(authenticators: readonly Authenticator[], accessKey: string): void {
+  for (const a of authenticators) a.forgetAccessKey?.(accessKey);
 }
 
 export const IAM_PREFIX = 'Incorrect IAM authentication information: ';

@@ -58,7 +58,7 @@ export async function serve(cfg: Config): Promise<void> {
     }
   }
 
-  const services = createServices(cfg, store, secret, { logger: log, authenticators: authenticatorsFor });
+  const services = createServices(cfg, store, secret, { logger: log, authenticators: (base) => authenticatorsFor(base, { log }) });
   const app = await createApp(services, log);
   services.policy.watch();
   await app.listen({ host: cfg.host, port: cfg.port });

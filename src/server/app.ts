@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { adminRoutes } from '../api/admin-routes.js';
 import { batchSysprepRoutes } from '../api/batch-sysprep-routes.js';
+import { credentialRoutes } from '../api/credential-routes.js';
 import { desktopRoutes } from '../api/desktop-routes.js';
 import { iamRoutes } from '../api/iam-routes.js';
 import { opsRoutes } from '../api/ops-routes.js';
@@ -44,6 +45,7 @@ export async function createApp(services: Services, logger: Logger | false): Pro
   await app.register(async (api) => {
     installAuthPipeline(api, services);
     await api.register(iamRoutes, { services });
+    await api.register(credentialRoutes, { services });
     await api.register(sysprepRoutes, { services });
     await api.register(batchSysprepRoutes, { services });
     await api.register(desktopRoutes, { services });

@@ -108,6 +108,14 @@ export interface Store {
 
   // --- access keys ---
   createAccessKey(k: { accessKey: string; userId: string; secretEncrypted: string; description: string; createdAt: number }): Promise<AccessKey>;
+  /**
+   * Creates the key only while the user has fewer than `maxPerUser` keys, atomically (two
+   * concurrent creations cannot both take the last place). Null when the limit is reached.
+   */
+  createAccessKeyUnderLimit(
+    k: { accessKey: string; userId: string; secretEncrypted: string; description: string; createdAt: number },
+    maxPerUser: number,
+  ): Promise<AccessKey | null>;
   getAccessKey(accessKey: string): Promise<AccessKey | null>;
   listAccessKeys(userId: string): Promise<AccessKey[]>;
   setAccessKeyStatus(accessKey: string, status: 'active' | 'inactive'): Promise<boolean>;

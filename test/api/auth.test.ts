@@ -1,6 +1,7 @@
 // Authentication and authorization (DESIGN §2.5, §2.6; issues 3 and 4): 401 APIGW.0301 /
 // APIGW.0307, 403 APIGW.0302, invalidation within 1 s, and a protection matrix over the roles.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueAccessKey } from '../../src/auth/access-keys.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import type { Role } from '../../src/domain/types.js';
 import { DEV } from '../../src/server/dev-seed.js';
@@ -14,6 +15,7 @@ import {
   rawRequest,
   requestIdOf,
 } from '../helpers/api-assert.js';
+import { signHeaders } from '../helpers/sign.js';
 
 const FIRST = '24cf2487-67bb-43a1-a563-9f947e859613';
 const SYSPREP = `/v2/${DEV_PROJECT}/desktops/${FIRST}/sysprep`;
@@ -376,6 +378,49 @@ describe('protection matrix (DESIGN §2.6)', () => {
           if (route.keystone) expectKeystoneError(res, 401, NOT_FOUND_MSG);
           else expectHuaweiError(res, 401, { error_code: 'APIGW.0301', error_msg: NOT_FOUND_MSG });
         } else if (expected === 403) {
+          expectHuaweiError(res, 403, { error_code: 'APIGW.0302', error_msg: `Policy doesn't allow ${route.action} to be performed.` });
+        } else {
+          expect(res.statusCode, res.body).toBe(expected);
+          requestIdOf(res);
+        }
+      });
+    }
+  }
+});
+
+// The same matrix signed with each persona's access key (AK/SK, DESIGN §2.4): the same actions,
+// the same answers and the same 403s as tokens.
+describe('protection matrix by AK/SK signature (DESIGN §2.6)', () => {
+  const keys = new Map<Persona, { ak: string; sk: string }>();
+
+  beforeAll(async () => {
+    keys.set('admin', { ak: DEV.users[0].ak!, sk: DEV.users[0].sk! });
+    keys.set('agent', { ak: DEV.users[1].ak!, sk: DEV.users[1].sk! });
+    const devviewer = (await t.store.getUserByName(domainId, 'devviewer'))!;
+    const { key, secretKey } = await issueAccessKey(t.store, t.services.secret, devviewer.id, 'matrix', t.clock.now);
+    keys.set('viewer', { ak: key.accessKey, sk: secretKey });
+  });
+
+  const tokenOf = (p: Persona) => (p === 'admin' ? admin : p === 'viewer' ? viewer : agent);
+
+  for (const route of ROUTES) {
+    for (const persona of ['admin', 'viewer', 'agent'] as Persona[]) {
+      const allowed = route.allowed.includes(persona);
+      const expected = allowed ? route.ok : 403;
+      it(`${route.name} signed as ${persona} → ${expected}`, async () => {
+        if (route.method === 'DELETE' && allowed) {
+          await t.store.upsertDesktops(DEV_PROJECT, [{ desktopId: 'matrix-delete-me', computerName: 'X', osType: 'Windows', osVersion: '10.0.1.1', status: 'ACTIVE', enterpriseProjectId: '0', tags: [] }], t.clock.now);
+        }
+        const url = route.url();
+        const body = route.body?.();
+        const headers: Record<string, string> = { Host: 'localhost', ...(route.headers?.(tokenOf(persona)) ?? {}) };
+        if (url.includes(DEV_PROJECT)) headers['X-Project-Id'] = DEV_PROJECT;
+        if (body !== undefined) headers['Content-Type'] = 'application/json';
+        const key = keys.get(persona)!;
+        const signed = signHeaders({ ak: key.ak, sk: key.sk, method: route.method, url, headers, body: body as object | undefined, date: new Date(t.clock.now) });
+        const res = await t.app.inject({ method: route.method, url, headers: signed, ...(body !== undefined ? { payload: JSON.stringify(body) } : {}) });
+        if (route.method === 'HEAD') return expectHeadAnswer(res, expected);
+        if (expected === 403) {
           expectHuaweiError(res, 403, { error_code: 'APIGW.0302', error_msg: `Policy doesn't allow ${route.action} to be performed.` });
         } else {
           expect(res.statusCode, res.body).toBe(expected);

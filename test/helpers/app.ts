@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/config.js';
 import { secretFromMasters } from '../../src/auth/server-secret.js';
 import { createApp, createServices } from '../../src/server/app.js';
+import { authenticatorsFor } from '../../src/server/authenticators.js';
 import { DEV, ensureDevIdentity, loadFleetIfEmpty } from '../../src/server/dev-seed.js';
 import type { Services } from '../../src/server/services.js';
 import type { Store } from '../../src/store/store.js';
@@ -32,7 +33,7 @@ export async function buildTestApp(opts: { fleet?: boolean; config?: Record<stri
   const clock = { now: Date.now() };
   await ensureDevIdentity(store, secret, clock.now - 1000);
   if (opts.fleet !== false) await loadFleetIfEmpty(store, DEV.project.id, FLEET_FILE, clock.now);
-  const services = createServices(config, store, secret, { clock: () => clock.now });
+  const services = createServices(config, store, secret, { clock: () => clock.now, authenticators: authenticatorsFor });
   const app = await createApp(services, false);
   return {
     app,

@@ -340,6 +340,37 @@ describe('access keys', () => {
     expect(await store.listAccessKeys(u2.id)).toEqual([]);
     expect((await store.listAccessKeys(u1.id)).map((x) => x.accessKey)).toEqual([k]);
   });
+
+  it('createAccessKeyUnderLimit creates while the user has fewer keys than the limit', async () => {
+    const u = await newUser();
+    const other = await newUser();
+    const [k1, k2, k3] = [ak(), ak(), ak()];
+    const first = await store.createAccessKeyUnderLimit({ accessKey: k1, userId: u.id, secretEncrypted: 'v1.a', description: 'one', createdAt: T0 }, 2);
+    expect(first).toEqual({ accessKey: k1, userId: u.id, secretEncrypted: 'v1.a', status: 'active', description: 'one', createdAt: T0, lastUsedAt: null, failedCount: 0, lockedUntil: null });
+    expect(await store.createAccessKeyUnderLimit({ accessKey: k2, userId: u.id, secretEncrypted: 'v1.b', description: '', createdAt: T0 + 1 }, 2)).toMatchObject({ accessKey: k2 });
+    expect(await store.createAccessKeyUnderLimit({ accessKey: k3, userId: u.id, secretEncrypted: 'v1.c', description: '', createdAt: T0 + 2 }, 2)).toBeNull();
+    expect(await store.getAccessKey(k3)).toBeNull();
+    // Inactive keys count too (Huawei: at most two keys, whatever their status).
+    await store.setAccessKeyStatus(k1, 'inactive');
+    expect(await store.createAccessKeyUnderLimit({ accessKey: k3, userId: u.id, secretEncrypted: 'v1.c', description: '', createdAt: T0 + 2 }, 2)).toBeNull();
+    // The limit is per user; a deleted key frees its place.
+    expect(await store.createAccessKeyUnderLimit({ accessKey: k3, userId: other.id, secretEncrypted: 'v1.c', description: '', createdAt: T0 + 2 }, 2)).toMatchObject({ userId: other.id });
+    await store.deleteAccessKey(k2);
+    const k4 = ak();
+    expect(await store.createAccessKeyUnderLimit({ accessKey: k4, userId: u.id, secretEncrypted: 'v1.d', description: '', createdAt: T0 + 3 }, 2)).toMatchObject({ accessKey: k4 });
+    expect((await store.listAccessKeys(u.id)).map((x) => x.accessKey)).toEqual([k1, k4]);
+    // A duplicate AK is still a conflict.
+    await expect(store.createAccessKeyUnderLimit({ accessKey: k3, userId: (await newUser()).id, secretEncrypted: 'x', description: '', createdAt: T0 }, 2)).rejects.toBeInstanceOf(StoreConflictError);
+  });
+
+  it('concurrent createAccessKeyUnderLimit calls never exceed the limit', async () => {
+    const u = await newUser();
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => store.createAccessKeyUnderLimit({ accessKey: ak(), userId: u.id, secretEncrypted: 's', description: '', createdAt: T0 + i }, 2)),
+    );
+    expect(results.filter((r) => r !== null)).toHaveLength(2);
+    expect(await store.listAccessKeys(u.id)).toHaveLength(2);
+  });
 });
 
 describe('desktops', () => {

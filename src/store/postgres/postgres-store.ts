@@ -395,6 +395,20 @@ export class PostgresStore implements Store {
     ]);
     return accessKeyFromRow(r);
   }
+  async createAccessKeyUnderLimit(k: { accessKey: string; userId: string; secretEncrypted: string; description: string; createdAt: number }, maxPerUser: number) {
+    return this.tx(async (c) => {
+      // The user's row lock serialises creations for that user; the count after it is fresh
+      // (READ COMMITTED takes a new snapshot per statement).
+      await c.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [k.userId]);
+      const { rows } = await c.query<{ n: string }>('SELECT count(*) AS n FROM access_keys WHERE user_id = $1', [k.userId]);
+      if (Number(rows[0].n) >= maxPerUser) return null;
+      const inserted = await c.query<Row>(
+        "INSERT INTO access_keys (access_key, user_id, secret_encrypted, status, description, created_at) VALUES ($1, $2, $3, 'active', $4, $5) RETURNING *",
+        [k.accessKey, k.userId, k.secretEncrypted, k.description, new Date(k.createdAt)],
+      );
+      return accessKeyFromRow(inserted.rows[0]);
+    });
+  }
   async getAccessKey(accessKey: string) {
     const [r] = await this.rows('SELECT * FROM access_keys WHERE access_key = $1', [accessKey], 'wks_get_access_key');
     return r ? accessKeyFromRow(r) : null;

@@ -225,6 +225,17 @@ export class SqliteStore implements Store {
       return accessKeyFromRow(this.st('SELECT * FROM access_keys WHERE access_key = ?').get(k.accessKey) as Row);
     });
   }
+  createAccessKeyUnderLimit(k: { accessKey: string; userId: string; secretEncrypted: string; description: string; createdAt: number }, maxPerUser: number) {
+    return this.guard(() => {
+      // One statement: SQLite serialises writers, so the count and the insert cannot interleave.
+      const r = this.st(
+        `INSERT INTO access_keys (access_key, user_id, secret_encrypted, status, description, created_at)
+         SELECT ?, ?, ?, 'active', ?, ? WHERE (SELECT count(*) FROM access_keys WHERE user_id = ?) < ?`,
+      ).run(k.accessKey, k.userId, k.secretEncrypted, k.description, k.createdAt, k.userId, maxPerUser);
+      if (r.changes === 0) return null;
+      return accessKeyFromRow(this.st('SELECT * FROM access_keys WHERE access_key = ?').get(k.accessKey) as Row);
+    });
+  }
   getAccessKey(accessKey: string) {
     return this.guard(() => {
       const r = this.st('SELECT * FROM access_keys WHERE access_key = ?').get(accessKey) as Row | undefined;

@@ -17,10 +17,15 @@ import { expectHuaweiError } from '../helpers/api-assert.js';
 import { DEV_PROJECT, call, issueToken } from '../helpers/nodes.js';
 import { createTestDatabase } from '../helpers/pg-store.js';
 import { runCli, startServer, type ServerProcess } from '../helpers/server-process.js';
+import { signHeaders } from '../helpers/sign.js';
 import { testStoreKind } from '../helpers/store.js';
 
 const NEVER = 'e1c68255-7dee-42a7-8d27-71d699ec9921';
 const NEW_VIEWER_PASSWORD = 'm0ved-Passw0rd-viewer';
+const DEV_AK = 'DEVAKWORKSPACE000001';
+const DEV_SK = 'devSK0workspace0sysprep0localonly0000001';
+/** A GET signed with the dev admin's AK/SK (DESIGN §6): proves the SK survived the move. */
+const signedGet = (base: string, path: string) => call(base, path, { headers: signHeaders({ ak: DEV_AK, sk: DEV_SK, method: 'GET', url: path, signedHeaders: ['x-sdk-date'] }) });
 const TABLES = ['domains', 'users', 'access_keys', 'desktops', 'projects', 'reports', 'revoked_tokens', 'role_assignments'];
 
 /** Everything the Store interface can read, in a comparable shape. */
@@ -138,7 +143,7 @@ describe.runIf(testStoreKind === 'postgres')('migrate-store: SQLite → PostgreS
     }
   });
 
-  it('a PostgreSQL node given the same secret file honours the old tokens, the revocation and the changed password', async () => {
+  it('a PostgreSQL node given the same secret file honours the old tokens, the revocation, the changed password and the AK/SK', async () => {
     let srv: ServerProcess | undefined;
     try {
       srv = await startServer(['--host', '127.0.0.1'], { databaseUrl: db.url, env: { WKS_SECRET_KEY_FILE: secretFile } });
@@ -150,6 +155,7 @@ describe.runIf(testStoreKind === 'postgres')('migrate-store: SQLite → PostgreS
       expectHuaweiError(await call(srv.base, probe, { headers: { 'x-auth-token': revokedToken } }), 401, { error_code: 'APIGW.0307', error_msg: 'The token must be updated.' });
       expect((await call(srv.base, probe, { headers: { 'x-auth-token': await issueToken(srv.base, 'devviewer', NEW_VIEWER_PASSWORD) } })).statusCode).toBe(200);
       await expect(issueToken(srv.base, 'devviewer', 'devpassword')).rejects.toThrow(/^token for devviewer: 401 /);
+      expect((await signedGet(srv.base, probe)).statusCode).toBe(200);
     } finally {
       await srv?.stop('SIGKILL');
     }
@@ -179,7 +185,7 @@ describe.runIf(testStoreKind === 'postgres')('migrate-store: SQLite → PostgreS
     expect(await tableCounts(db.url)).toEqual(before);
   });
 
-  it('--replace with --target-secret-key-file re-encrypts the SKs for a new secret', async () => {
+  it('--replace with --target-secret-key-file re-encrypts the SKs for a new secret: the AK/SK still signs, old tokens do not verify', async () => {
     const target = join(mkdtempSync(join(tmpdir(), 'wks-target-')), 'secret.key');
     const r = await runCli(['--data-dir', dataDir, 'migrate-store', '--from', sqliteFile, '--to', db.url, '--replace', '--target-secret-key-file', target]);
     expect(r.stderr).toBe('');
@@ -212,6 +218,7 @@ describe.runIf(testStoreKind === 'postgres')('migrate-store: SQLite → PostgreS
       const probe = `/v2/${DEV_PROJECT}/desktops/${NEVER}/sysprep`;
       expect((await call(srv.base, probe, { headers: { 'x-auth-token': keptToken } })).statusCode).toBe(401);
       expect((await call(srv.base, probe, { headers: { 'x-auth-token': await issueToken(srv.base) } })).statusCode).toBe(200);
+      expect((await signedGet(srv.base, probe)).statusCode).toBe(200);
     } finally {
       await srv.stop('SIGKILL');
     }

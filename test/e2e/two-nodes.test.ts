@@ -7,12 +7,16 @@ import { expectHuaweiError } from '../helpers/api-assert.js';
 import { DEV_PROJECT, call, issueToken, sharedSecretFile, startNodes } from '../helpers/nodes.js';
 import { createTestDatabase } from '../helpers/pg-store.js';
 import { runCli, type ServerProcess } from '../helpers/server-process.js';
+import { signHeaders } from '../helpers/sign.js';
 import { testStoreKind } from '../helpers/store.js';
 
 const NEVER = 'e1c68255-7dee-42a7-8d27-71d699ec9921'; // in the dev fleet, never reported
 /** DESIGN §2.6: every process refuses an invalidated token within 1 s. */
 const CACHE_MAX_AGE_MS = 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const IAM = 'Incorrect IAM authentication information: ';
+const MISMATCH = `${IAM}verify aksk signature fail, the signature does not match the request (check the SK, and that the method, path, query, signed headers and body are sent exactly as signed)`;
+const LOCKED = `${IAM}AK access failed to reach the limit, forbidden`;
 
 describe.runIf(testStoreKind === 'postgres')('two API processes on one PostgreSQL', () => {
   let db: { url: string; drop: () => Promise<void> };
@@ -135,6 +139,37 @@ describe.runIf(testStoreKind === 'postgres')('two API processes on one PostgreSQ
       const fresh = await issueToken(node.base, 'devviewer', 'n3w-Passw0rd-for-viewer');
       expect((await call(node.base, probe, { headers: { 'x-auth-token': fresh } })).statusCode).toBe(200);
       await expect(issueToken(node.base, 'devviewer', 'devpassword')).rejects.toThrow(/^token for devviewer: 401 /);
+    }
+  });
+
+  it('signature mismatches spread over both nodes lock the AK on both (DESIGN §2.6)', async () => {
+    const admin = await issueToken(a.base);
+    const self = JSON.parse((await call(a.base, '/v3/auth/tokens', { headers: { 'x-auth-token': admin, 'x-subject-token': admin } })).body).token.user.id as string;
+    const created = await call(b.base, '/v3.0/OS-CREDENTIAL/credentials', {
+      method: 'POST',
+      headers: { 'x-auth-token': admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ credential: { user_id: self, description: 'two nodes' } }),
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const { access, secret } = JSON.parse(created.body).credential as { access: string; secret: string };
+    const probe = `/v2/${DEV_PROJECT}/desktops/${NEVER}/sysprep`;
+    const signed = (node: ServerProcess, sk: string) => call(node.base, probe, { headers: signHeaders({ ak: access, sk, method: 'GET', url: probe, signedHeaders: ['x-sdk-date'] }) });
+
+    for (const node of [a, b]) expect((await signed(node, secret)).statusCode).toBe(200);
+    // Five consecutive mismatches, three through one node and two through the other.
+    for (const node of [a, b, a, b, a]) expectHuaweiError(await signed(node, 'not-the-secret-key'), 401, { error_code: 'APIGW.0301', error_msg: MISMATCH });
+    // Locked: even the right SK is refused, by the node that locked it at once, by the other within 1 s.
+    expectHuaweiError(await signed(a, secret), 401, { error_code: 'APIGW.0301', error_msg: LOCKED });
+    await sleep(CACHE_MAX_AGE_MS + 50);
+    expectHuaweiError(await signed(b, secret), 401, { error_code: 'APIGW.0301', error_msg: LOCKED });
+
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      const { rows } = await c.query('SELECT failed_count, locked_until > now() + interval \'290 seconds\' AS locked FROM access_keys WHERE access_key = $1', [access]);
+      expect(rows).toEqual([{ failed_count: 0, locked: true }]);
+    } finally {
+      await c.end();
     }
   });
 });

@@ -47,6 +47,26 @@ function serverOwner() {
 }
 
 /**
+ * A fresh temp dir the server's user owns. As root, TMPDIR may lie under a directory the
+ * postgres user cannot enter (e.g. /root): then /tmp is used instead.
+ */
+function workDir(owner, hasRunuser) {
+  const make = (base) => {
+    const dir = mkdtempSync(join(base, 'wks-pg-'));
+    if (owner) chownSync(dir, owner.uid, owner.gid);
+    return dir;
+  };
+  const dir = make(tmpdir());
+  if (!owner) return dir;
+  const probe = hasRunuser
+    ? spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-w', dir, '-a', '-x', dir], { stdio: 'ignore' })
+    : spawnSync('su', ['postgres', '-s', '/bin/sh', '-c', `test -w '${dir}' -a -x '${dir}'`], { stdio: 'ignore' });
+  if (probe.status === 0 || tmpdir() === '/tmp') return dir;
+  rmSync(dir, { recursive: true, force: true });
+  return make('/tmp');
+}
+
+/**
  * Creates (initdb) and starts a server. Returns a handle with its URL; `stop()` and `start()`
  * stop and restart it on the same port and data, `destroy()` stops it and removes everything.
  */
@@ -60,10 +80,9 @@ export async function startPgCluster(opts = {}) {
   }
   const owner = serverOwner();
   const hasRunuser = owner !== null && spawnSync('runuser', ['--help'], { stdio: 'ignore' }).status === 0;
-  const work = mkdtempSync(join(tmpdir(), 'wks-pg-'));
+  const work = workDir(owner, hasRunuser);
   const dataDir = join(work, 'data');
   const logFile = join(work, 'postgres.log');
-  if (owner) chownSync(work, owner.uid, owner.gid);
 
   /** Runs a PostgreSQL binary, as the postgres user when we are root. */
   const pgTool = (tool, args) => {

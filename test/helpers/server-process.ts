@@ -27,6 +27,8 @@ export interface ServerProcess {
   dataDir: string;
   /** The PostgreSQL URL it runs on, or null for SQLite. */
   databaseUrl: string | null;
+  /** Global CLI flags that make a CLI command work on this server's store (data dir, database URL). */
+  storeArgs: string[];
   output: () => string;
   /** Sends a signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -110,6 +112,7 @@ export async function startServer(args: string[] = ['--dev'], opts: StartOptions
     base,
     dataDir,
     databaseUrl,
+    storeArgs: ['--data-dir', dataDir, ...storeArgs],
     output: () => out,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);

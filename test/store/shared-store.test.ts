@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenInvalidations } from '../../src/auth/token-invalidations.js';
+import { loadConfig } from '../../src/config.js';
 import type { DesktopInput } from '../../src/domain/types.js';
+import { openStore } from '../../src/store/open-store.js';
 import { StoreUnavailableError, type Store } from '../../src/store/store.js';
 import { openTestStorePair, testStoreKind } from '../helpers/store.js';
 
@@ -156,5 +158,36 @@ describe.runIf(testStoreKind === 'postgres')('a PostgreSQL session lost inside a
     expect(await a.countDesktops(p.id)).toBe(0);
     await a.importFleet(p.id, ids.map(desktop), [], T0);
     expect(await b.countDesktops(p.id)).toBe(2500);
+  });
+
+  it('the pool size and connect timeout come from the configuration: a full pool answers StoreUnavailableError after the wait, not a hang', async () => {
+    const store = await openStore(loadConfig({ databaseUrl: dbUrl, pgPoolSize: 2, pgConnectTimeoutMs: 1000, pgStatementTimeoutMs: 60_000 }, {}));
+    const domain = await a.ensureDomain(`dom-${randomUUID()}`);
+    const p = await a.createProject({ id: hex32(), name: `cn-${randomUUID()}`, domainId: domain.id });
+    const held = randomUUID();
+    const holder = new pg.Client({ connectionString: dbUrl! });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query(
+      `INSERT INTO desktops (project_id, desktop_id, computer_name, os_type, os_version, status, enterprise_project_id, tags, created_at, updated_at)
+       VALUES ($1, $2, 'HOLD', 'Windows', '10.0', 'ACTIVE', '0', '[]', now(), now())`,
+      [p.id, held],
+    );
+    try {
+      // Two writes take both connections and wait on the held row; two more wait for a connection.
+      const writes = Array.from({ length: 4 }, () => store.upsertDesktops(p.id, [desktop(held)], T0).then(() => 'stored', (err: unknown) => err));
+      const blocked = async () =>
+        (await holder.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO desktops%'")).rows[0].n as number;
+      const deadline = Date.now() + 20_000;
+      while ((await blocked()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(await writes[2]).toBeInstanceOf(StoreUnavailableError);
+      expect(await writes[3]).toBeInstanceOf(StoreUnavailableError);
+      expect(await blocked()).toBe(2); // never more sessions than the pool size
+      await holder.query('ROLLBACK');
+      expect(await Promise.all(writes.slice(0, 2))).toEqual(['stored', 'stored']);
+    } finally {
+      await holder.end();
+      await store.close();
+    }
   });
 });

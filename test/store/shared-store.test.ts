@@ -173,11 +173,14 @@ describe.runIf(testStoreKind === 'postgres')('a PostgreSQL session lost inside a
        VALUES ($1, $2, 'HOLD', 'Windows', '10.0', 'ACTIVE', '0', '[]', now(), now())`,
       [p.id, held],
     );
+    const monitor = new pg.Client({ connectionString: dbUrl! });
+    await monitor.connect();
     try {
       // Two writes take both connections and wait on the held row; two more wait for a connection.
       const writes = Array.from({ length: 4 }, () => store.upsertDesktops(p.id, [desktop(held)], T0).then(() => 'stored', (err: unknown) => err));
+      // Asked outside the holder's transaction: pg_stat_activity is a snapshot per transaction.
       const blocked = async () =>
-        (await holder.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO desktops%'")).rows[0].n as number;
+        (await monitor.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO desktops%'")).rows[0].n as number;
       const deadline = Date.now() + 20_000;
       while ((await blocked()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(await writes[2]).toBeInstanceOf(StoreUnavailableError);
@@ -187,6 +190,7 @@ describe.runIf(testStoreKind === 'postgres')('a PostgreSQL session lost inside a
       expect(await Promise.all(writes.slice(0, 2))).toEqual(['stored', 'stored']);
     } finally {
       await holder.end();
+      await monitor.end();
       await store.close();
     }
   });

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// The workspace-sysprep command line: serve, migrate, import and identity administration.
+// The workspace-sysprep command line: serve, migrate, import, readiness and identity administration.
 import { Command, Option } from 'commander';
 import { ConfigError } from './config.js';
 import { addIdentityCommands } from './cli/identity-commands.js';
 import { addImportCommand } from './cli/import-command.js';
 import { addKeyCommands } from './cli/key-commands.js';
 import { addMigrateStoreCommand } from './cli/migrate-store-command.js';
+import { addReadinessCommand } from './cli/readiness-command.js';
 import { CliError, configFrom, withStore } from './cli/shared.js';
 import { serve } from './cli/serve.js';
 import { StoreUnavailableError } from './store/store.js';
@@ -44,6 +45,7 @@ program
 
 addImportCommand(program);
 addMigrateStoreCommand(program);
+addReadinessCommand(program);
 addIdentityCommands(program);
 addKeyCommands(program);
 

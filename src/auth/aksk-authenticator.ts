@@ -1,12 +1,12 @@
 // SDK-HMAC-SHA256 request signatures (DESIGN §2.4, §2.6): the Authenticator the official
 // Huawei SDKs meet. Verification is aksk-signature.ts; this adds the key lookup (cached for
 // at most a second), the date window, the lockout after repeated mismatches and the principal.
+import type { Role } from '../domain/types.js';
 import { ApiError } from '../server/errors.js';
 import type { Store } from '../store/store.js';
 import type { AccessKeyCache, CachedAccessKey } from './access-key-cache.js';
 import { checkSdkDate, parseSdkAuthorization, SDK_SIGNING_ALGORITHM, verifySdkSignature, type ParsedSdkAuthorization, type SignedRequestParts } from './aksk-signature.js';
 import { IAM_PREFIX, type AuthInput, type Authenticator, type Principal } from './principal.js';
-import type { Role } from '../domain/types.js';
 
 const DERIVED_ALGORITHM = 'V11-HMAC-SHA256';
 

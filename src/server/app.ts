@@ -7,6 +7,7 @@ import { credentialRoutes } from '../api/credential-routes.js';
 import { desktopRoutes } from '../api/desktop-routes.js';
 import { iamRoutes } from '../api/iam-routes.js';
 import { opsRoutes } from '../api/ops-routes.js';
+import { readinessRoutes } from '../api/readiness-routes.js';
 import { sysprepRoutes } from '../api/sysprep-routes.js';
 import type { Authenticator } from '../auth/principal.js';
 import type { ServerSecret } from '../auth/server-secret.js';
@@ -48,6 +49,7 @@ export async function createApp(services: Services, logger: Logger | false): Pro
     await api.register(credentialRoutes, { services });
     await api.register(sysprepRoutes, { services });
     await api.register(batchSysprepRoutes, { services });
+    await api.register(readinessRoutes, { services });
     await api.register(desktopRoutes, { services });
     await api.register(adminRoutes, { services });
   });

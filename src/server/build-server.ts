@@ -126,7 +126,7 @@ function isJsonContentType(ct: string | undefined): boolean {
   if (type.trim().toLowerCase() !== 'application/json') return false;
   for (const p of params) {
     const [k, v] = p.split('=');
-    if (k?.trim().toLowerCase() === 'charset' && !/^"?utf-8"?$/i.test((v ?? '').trim())) return false;
+    if (k?.trim().toLowerCase() === 'charset' && !/^"?utf-?8"?$/i.test((v ?? '').trim())) return false;
   }
   return true;
 }

@@ -1,6 +1,7 @@
 // The verdict policy in force. Loaded from --policy-file and reloaded when the file changes;
 // a broken file is refused with a log line and the previous policy stays.
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { ConfigError } from '../config.js';
 import { DEFAULT_POLICY, parsePolicy, type Policy } from '../domain/policy.js';
 
 export interface PolicyLog {
@@ -20,17 +21,18 @@ export class PolicyHolder {
     this.current = file ? PolicyHolder.read(file) : { ...DEFAULT_POLICY };
   }
 
+  /** The policy of `file`; a ConfigError naming the file and the reason when it is broken. */
   static read(file: string): Policy {
     let json: unknown;
     try {
       json = JSON.parse(readFileSync(file, 'utf8'));
     } catch (err) {
-      throw new Error(`policy file ${file}: ${(err as Error).message}`);
+      throw new ConfigError(`policy file ${file}: ${(err as Error).message}`);
     }
     try {
       return parsePolicy(json);
     } catch (err) {
-      throw new Error(`policy file ${file}: ${(err as Error).message}`);
+      throw new ConfigError(`policy file ${file}: ${(err as Error).message}`);
     }
   }
 
@@ -39,10 +41,10 @@ export class PolicyHolder {
     if (!this.file) return false;
     try {
       this.current = PolicyHolder.read(this.file);
-      this.log?.info({ policy: this.current }, 'policy reloaded');
+      this.log?.info({ file: this.file, policy: this.current }, 'policy reloaded');
       return true;
     } catch (err) {
-      this.log?.error({ err: (err as Error).message }, 'policy file refused; the previous policy stays in force');
+      this.log?.error({ file: this.file, err: (err as Error).message }, `policy file refused; the previous policy stays in force: ${(err as Error).message}`);
       return false;
     }
   }

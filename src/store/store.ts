@@ -141,8 +141,14 @@ export interface Store {
   getDesktopWithReport(projectId: string, desktopId: string): Promise<DesktopWithReport | null>;
   /** One query for the whole batch; ids not found are absent from the map. */
   getDesktopsWithReports(projectId: string, desktopIds: string[]): Promise<Map<string, DesktopWithReport>>;
-  /** Every desktop of a project with its report (for the summary), in pages if large. */
+  /** Every desktop of a project with its report, in pages if large. */
   listDesktopsWithReports(projectId: string, limit: number, offset: number): Promise<DesktopWithReport[]>;
+  /**
+   * Up to `limit` desktops with their reports in desktop_id order (byte order), those after
+   * `afterDesktopId` (null: from the first). Keyset paging on the primary key, so scanning a
+   * project of a million desktops costs the same per page at the end as at the start.
+   */
+  listDesktopsWithReportsAfter(projectId: string, afterDesktopId: string | null, limit: number): Promise<DesktopWithReport[]>;
   /**
    * A single guarded upsert: applied only when collectedAt is strictly newer than the stored
    * one. Null when the desktop does not exist.

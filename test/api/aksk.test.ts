@@ -489,6 +489,13 @@ describe('same authorization as tokens', () => {
     expectHuaweiError(res, 403, { error_code: 'APIGW.0302', error_msg: "Policy doesn't allow workspace:desktops:list to be performed on project NOT-A-PROJECT." });
   });
 
+  it('a path with malformed percent-encoding: the raw path is what is signed, and the 400 comes after authentication', async () => {
+    const url = `/v2/${DEV_PROJECT}/desktops/a%zz/sysprep`;
+    expectHuaweiError(await signed({ url }), 400, { error_code: 'WKS.00000400', error_msg: 'Invalid parameter: the path contains malformed percent-encoding.' });
+    expectHuaweiError(await signed({ url, key: { ak: admin.ak, sk: 'wrong' } }), 401, apigw(MISMATCH));
+    await t.store.resetSignatureFailures(admin.ak);
+  });
+
   it('a signed request with broken JSON is a 400 (authentication first, then the body)', async () => {
     const res = await signed({ method: 'PUT', body: '{"collected_at":' });
     expectHuaweiError(res, 400, { error_code: 'WKS.00000400', error_msg: 'Invalid body: it is not valid JSON.' });

@@ -314,6 +314,16 @@ const ROUTES: Route[] = [
     ok: 200,
     allowed: ['admin', 'viewer'],
   },
+  {
+    name: 'GET sysprep readiness',
+    action: 'workspace:desktops:get',
+    method: 'GET',
+    url: () => `/v2/${DEV_PROJECT}/desktops/${FIRST}/sysprep/readiness`,
+    ok: 200,
+    allowed: ['admin', 'viewer'],
+  },
+  { name: 'HEAD sysprep readiness', action: 'workspace:desktops:get', method: 'HEAD', url: () => `/v2/${DEV_PROJECT}/desktops/${FIRST}/sysprep/readiness`, ok: 200, allowed: ['admin', 'viewer'] },
+  { name: 'GET sysprep summary', action: 'workspace:desktops:list', method: 'GET', url: () => `/v2/${DEV_PROJECT}/sysprep/summary`, ok: 200, allowed: ['admin', 'viewer'] },
   { name: 'GET desktops (list)', action: 'workspace:desktops:list', method: 'GET', url: () => `/v2/${DEV_PROJECT}/desktops`, ok: 200, allowed: ['admin', 'viewer'] },
   { name: 'GET desktop (show)', action: 'workspace:desktops:get', method: 'GET', url: () => `/v2/${DEV_PROJECT}/desktops/${FIRST}`, ok: 200, allowed: ['admin', 'viewer'] },
   {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listWithin } from '../../src/api/batch-sysprep-routes.js';
 import { buildTestApp, devToken, DEV_PROJECT, type TestApp } from '../helpers/app.js';
 import { expectHuaweiError, expectJson } from '../helpers/api-assert.js';
+import { countingStore, type CountingStore } from '../helpers/counting-store.js';
 
 const FIRST = '24cf2487-67bb-43a1-a563-9f947e859613'; // Windows 11, imageable, reported 2 h ago
 const NEVER = 'e1c68255-7dee-42a7-8d27-71d699ec9921'; // registered, never reported
@@ -157,5 +158,34 @@ describe('POST /v2/{project_id}/sysprep', () => {
         error_msg: "Policy doesn't allow workspace:desktops:getSysPrepInfo to be performed on project NOT-A-PROJECT.",
       });
     });
+  });
+});
+
+describe('one store query for the whole batch', () => {
+  let c: TestApp;
+  let counting: CountingStore;
+  let token: string;
+  beforeAll(async () => {
+    c = await buildTestApp({ wrapStore: (store) => (counting = countingStore(store)).store });
+    token = await devToken(c, 'devviewer');
+  });
+  afterAll(async () => c?.close());
+
+  it('100 ids (known, repeated, unknown) are read with a single getDesktopsWithReports call', async () => {
+    const known = (await c.store.listDesktops(DEV_PROJECT, 90, 0)).desktops.map((d) => d.desktopId);
+    const unknown = Array.from({ length: 5 }, (_, i) => `dddddddd-0000-4000-8000-00000000000${i}`);
+    // Authentication may refresh its invalidation cache; what matters here is desktop reads.
+    const desktopReads = () => Object.fromEntries([...counting.calls].filter(([name]) => /desktop/i.test(name)));
+    const ask = (desktop_ids: string[]) =>
+      c.app.inject({ method: 'POST', url: `/v2/${DEV_PROJECT}/sysprep`, headers: { 'x-auth-token': token, 'content-type': 'application/json' }, payload: { desktop_ids } });
+
+    counting.reset();
+    const found = expectJson(await ask([...known, ...known.slice(0, 10)])) as { sysprep_infos: { desktop_id: string }[] };
+    expect(found.sysprep_infos.map((x) => x.desktop_id)).toEqual(known);
+    expect(desktopReads()).toEqual({ getDesktopsWithReports: 1 });
+
+    counting.reset();
+    expect((await ask([...known, ...unknown])).statusCode).toBe(404);
+    expect(desktopReads()).toEqual({ getDesktopsWithReports: 1 });
   });
 });

@@ -284,12 +284,14 @@ describe('PUT …/sysprep (agent report)', () => {
     });
   }
 
-  it('Content-Type application/json; charset=utf-8 is accepted', async () => {
-    const id = await freshDesktop();
-    const at = t.clock.now - 5000;
-    const res = await put(id, body(at), agent, { 'content-type': 'application/json; charset=UTF-8' });
-    expect(expectJson(res)).toEqual({ applied: true, collected_at: iso(at) });
-  });
+  for (const ct of ['application/json; charset=UTF-8', 'application/json;charset=utf8', 'Application/JSON; charset="utf-8"']) {
+    it(`Content-Type ${ct} is accepted`, async () => {
+      const id = await freshDesktop();
+      const at = t.clock.now - 5000;
+      const res = await put(id, body(at), agent, { 'content-type': ct });
+      expect(expectJson(res)).toEqual({ applied: true, collected_at: iso(at) });
+    });
+  }
 
   it('invalid JSON → 400 WKS.00000400', async () => {
     expectHuaweiError(await put(FIRST, '{"collected_at": '), 400, { error_code: 'WKS.00000400', error_msg: 'Invalid body: it is not valid JSON.' });

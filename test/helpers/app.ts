@@ -25,7 +25,8 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function buildTestApp(opts: { fleet?: boolean; config?: Record<string, unknown> } = {}): Promise<TestApp> {
+/** `wrapStore` lets a test watch the store calls the routes make (the app gets the wrapper). */
+export async function buildTestApp(opts: { fleet?: boolean; config?: Record<string, unknown>; wrapStore?: (store: Store) => Store } = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'wks-test-'));
   const config = loadConfig({ dataDir: dir, ...opts.config }, {});
   const { store, drop } = await openTestStore(dir);
@@ -33,7 +34,7 @@ export async function buildTestApp(opts: { fleet?: boolean; config?: Record<stri
   const clock = { now: Date.now() };
   await ensureDevIdentity(store, secret, clock.now - 1000);
   if (opts.fleet !== false) await loadFleetIfEmpty(store, DEV.project.id, FLEET_FILE, clock.now);
-  const services = createServices(config, store, secret, { clock: () => clock.now, authenticators: authenticatorsFor });
+  const services = createServices(config, opts.wrapStore ? opts.wrapStore(store) : store, secret, { clock: () => clock.now, authenticators: authenticatorsFor });
   const app = await createApp(services, false);
   return {
     app,

@@ -455,6 +455,41 @@ describe('desktops', () => {
     ]);
   });
 
+  it('listDesktopsWithReportsAfter pages by desktop_id in byte order, each desktop exactly once', async () => {
+    const p = await newProject();
+    const other = await newProject();
+    // Upper case sorts before lower case and '-' before digits in byte order (not in a locale's).
+    const ids = ['b-2', 'B-1', 'a', 'a-0', 'a0', 'Z', '9', '-x', 'b-10', ...Array.from({ length: 16 }, () => uid())];
+    await store.upsertDesktops(p.id, ids.map((id) => desktop(id)), T0);
+    await store.upsertDesktops(other.id, [desktop('a-1'), desktop('zz')], T0);
+    await store.putReport(p.id, 'a0', fullReport(T0 + 1000), T0 + 2000);
+    const byteOrder = [...ids].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page = await store.listDesktopsWithReportsAfter(p.id, after, 4);
+      expect(page.length).toBeLessThanOrEqual(4);
+      if (page.length === 0) break;
+      seen.push(...page.map((x) => x.desktop.desktopId));
+      after = page[page.length - 1].desktop.desktopId;
+    }
+    expect(seen).toEqual(byteOrder);
+
+    const first = await store.listDesktopsWithReportsAfter(p.id, null, 100);
+    expect(first.map((x) => x.desktop.desktopId)).toEqual(byteOrder);
+    expect(first.find((x) => x.desktop.desktopId === 'a0')).toEqual({
+      desktop: { ...desktop('a0'), projectId: p.id, createdAt: T0, updatedAt: T0 },
+      report: { ...fullReport(T0 + 1000), receivedAt: T0 + 2000 },
+    });
+    expect(first.filter((x) => x.report !== null)).toHaveLength(1);
+    // `after` need not exist; the last id gives an empty page; other projects never leak in.
+    expect((await store.listDesktopsWithReportsAfter(p.id, 'a-00', 2)).map((x) => x.desktop.desktopId)).toEqual(byteOrder.slice(byteOrder.indexOf('a-0') + 1, byteOrder.indexOf('a-0') + 3));
+    expect(await store.listDesktopsWithReportsAfter(p.id, byteOrder[byteOrder.length - 1], 10)).toEqual([]);
+    expect((await store.listDesktopsWithReportsAfter(other.id, null, 10)).map((x) => x.desktop.desktopId)).toEqual(['a-1', 'zz']);
+    expect(await store.listDesktopsWithReportsAfter(hex32(), null, 10)).toEqual([]);
+  });
+
   it('getDesktopsWithReports reads many ids in one call, unknown ids absent', async () => {
     const p = await newProject();
     const ids = Array.from({ length: 250 }, () => uid());

@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BLOCKER_CODES, DEFAULT_POLICY, evaluate, type Verdict } from '../../src/domain/policy.js';
 import type { Desktop } from '../../src/domain/types.js';
@@ -203,6 +206,29 @@ describe('examples/fleet.json', () => {
     expect(result.reports.some((r) => r.desktopId === first.desktopId)).toBe(true);
     expect(second.osType).toBe('Windows');
     expect(result.reports.some((r) => r.desktopId === second.desktopId)).toBe(false);
+  });
+
+  it('is exactly what examples/generate-fleet.mjs produces (the generator and the file are in sync)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wks-fleet-'));
+    try {
+      const out = join(dir, 'fleet.json');
+      const generator = new URL('../../examples/generate-fleet.mjs', import.meta.url).pathname;
+      expect(execFileSync(process.execPath, [generator, out], { encoding: 'utf8' })).toBe(`wrote ${out}: 200 desktops\n`);
+      expect(readFileSync(out, 'utf8')).toBe(readFileSync(new URL('../../examples/fleet.json', import.meta.url), 'utf8'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the desktop ids the README and the tests rely on', () => {
+    if (!result.ok) throw new Error('fleet does not parse');
+    const byId = new Map(result.desktops.map((d) => [d.desktopId, d]));
+    const reported = new Set(result.reports.map((r) => r.desktopId));
+    expect(result.desktops[0].desktopId).toBe('24cf2487-67bb-43a1-a563-9f947e859613');
+    expect(reported.has('24cf2487-67bb-43a1-a563-9f947e859613')).toBe(true);
+    expect(result.desktops[1].desktopId).toBe('e1c68255-7dee-42a7-8d27-71d699ec9921');
+    expect(reported.has('e1c68255-7dee-42a7-8d27-71d699ec9921')).toBe(false);
+    expect(byId.get('aa60353f-bbbc-4fec-bfdf-b014d647e0ef')).toMatchObject({ osType: 'Linux', status: 'ACTIVE' });
   });
 
   it('uses ages, never instants, so it never goes stale', () => {

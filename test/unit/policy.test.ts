@@ -9,7 +9,7 @@ import {
   type Policy,
   type Verdict,
 } from '../../src/domain/policy.js';
-import { IMAGE_STATES, type Desktop, type SysprepReport } from '../../src/domain/types.js';
+import { IMAGE_STATES, type BitlockerState, type Desktop, type ImageState, type SysprepReport } from '../../src/domain/types.js';
 
 const NOW = Date.UTC(2026, 11, 3, 10);
 const HOUR = 3_600_000;
@@ -382,6 +382,135 @@ describe('properties', () => {
     fc.assert(
       fc.property(report, desktops, fc.constantFrom(...removable), (r, d, key) => {
         noWorse(verdict(r, d), verdict({ ...r, [key]: undefined }, d));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  // Reports as Windows produces them: sysprep.exe ships with the OS, so os_version and
+  // sysprep_version share major.minor and fall on the same side of every OS boundary of the
+  // rule table (6.2, 6.3, 10.0.14393), e.g. sysprep 10.0.19041.x on OS 10.0.19045.y.
+  const FAMILIES: [sysprep: string, os: string][] = [
+    ['6.1.7601', '6.1.7601'],
+    ['6.2.9200', '6.2.9200'],
+    ['6.3.9600', '6.3.9600'],
+    ['10.0.10240', '10.0.10240'],
+    ['10.0.10586', '10.0.10586'],
+    ['10.0.14393', '10.0.14393'],
+    ['10.0.17763', '10.0.17763'],
+    ['10.0.19041', '10.0.19045'],
+    ['10.0.22621', '10.0.22631'],
+    ['10.0.26100', '10.0.26100'],
+  ];
+  /** Mostly the healthy value, so that many generated desktops start imageable. */
+  const mostly = <T,>(healthy: T, ...others: T[]) => fc.oneof({ arbitrary: fc.constant(healthy), weight: 5 }, { arbitrary: fc.constantFrom(...others), weight: 1 });
+  const windowsReport: fc.Arbitrary<SysprepReport> = fc
+    .tuple(fc.constantFrom(...FAMILIES), fc.nat(9999), fc.option(fc.nat(9999), { nil: undefined }))
+    .chain(([[sysprep, os], rev, ubr]) =>
+      fc.record(
+        {
+          collectedAt: fc.oneof({ arbitrary: fc.integer({ min: NOW - DAY, max: NOW + 5 * 60_000 }), weight: 4 }, { arbitrary: fc.integer({ min: NOW - 40 * DAY, max: NOW }), weight: 1 }),
+          sysprepVersion: fc.constant(`${sysprep}.${rev}`),
+          osVersion: fc.constant(ubr === undefined ? os : `${os}.${ubr}`),
+          osEdition: fc.constantFrom('Professional', 'Enterprise', 'ServerDatacenter'),
+          imageState: mostly<ImageState>('IMAGE_STATE_COMPLETE', ...IMAGE_STATES.slice(1), 'IMAGE_STATE_UNKNOWN'),
+          rearmRemaining: fc.constantFrom(0, 1, 3, 1000, 4294967295),
+          skipRearm: fc.boolean(),
+          upgradedInPlace: fc.boolean(),
+          appxUnprovisioned: mostly<string[]>([], [CALC], [CALC, CALC.replace('Calculator', 'Terminal')]),
+          bitlockerOsVolume: mostly<BitlockerState>('off', 'on', 'suspended', 'unknown'),
+          generalizeCount: fc.constantFrom(0, 2, 499, 500, 1000, 1001, 5000),
+          sysprepSucceededTag: fc.boolean(),
+          pendingReboot: mostly(false, true),
+          domainJoined: fc.boolean(),
+          agentVersion: fc.constantFrom('1.4.2', '1.5.0'),
+        },
+        { requiredKeys: ['collectedAt', 'sysprepVersion'] },
+      ),
+    );
+  const windowsDesktops = fc.record({ osType: mostly<Desktop['osType']>('Windows', 'Linux'), status: mostly<Desktop['status']>('ACTIVE', 'SHUTOFF', 'ERROR') });
+  const anyPolicy: fc.Arbitrary<Policy> = fc
+    .record({
+      min_sysprep_version: fc.constantFrom('6.0', '6.1.7601.0', '10.0.10240.0', '10.0.14393.0', '10.0.19041.0', '10.0.26100.0'),
+      stale_after_seconds: fc.constantFrom(3600, 86400, 7 * 86400, 30 * 86400),
+      min_hibernate_version: fc.constantFrom('6.1', '10.0.17763.0', '10.0.22000.0'),
+      min_update_route_version: fc.constantFrom('6.1', '10.0.14393.0', '10.0.19041.0'),
+      generalize_limit: fc.constantFrom(1, 500, 1001, 1_000_001),
+    }, { requiredKeys: [] })
+    .map(parsePolicy);
+  /** Every optional report fact, by its SysprepReport key. */
+  const OPTIONAL_FACTS: (keyof SysprepReport)[] = [
+    'osVersion', 'osEdition', 'imageState', 'rearmRemaining', 'skipRearm', 'upgradedInPlace', 'appxUnprovisioned',
+    'bitlockerOsVolume', 'generalizeCount', 'sysprepSucceededTag', 'pendingReboot', 'domainJoined', 'agentVersion',
+  ];
+  const evaluateWith = (r: SysprepReport, d: Partial<Desktop>, p: Policy) => evaluate({ ...desktop, ...d }, r, p, NOW);
+
+  it('monotonicity: removing any present fact of a Windows report never turns a true verdict false (any policy)', () => {
+    // skip_rearm is the one fact whose presence can only exempt (absent = SkipRearm not set),
+    // so it is checked separately below.
+    const removable = OPTIONAL_FACTS.filter((k) => k !== 'skipRearm');
+    let imageable = 0;
+    fc.assert(
+      fc.property(windowsReport, windowsDesktops, anyPolicy, (r, d, p) => {
+        const before = evaluateWith(r, d, p);
+        if (before.supportCreateImage) imageable++;
+        for (const key of removable) {
+          if (r[key] === undefined) continue;
+          noWorse(before, evaluateWith({ ...r, [key]: undefined }, d, p));
+        }
+      }),
+      { numRuns: 1000 },
+    );
+    // Not vacuous: a good share of the generated desktops start imageable.
+    expect(imageable).toBeGreaterThan(50); // about 115 of 1000 on average
+  });
+
+  it('monotonicity: removing all optional facts at once never turns a true verdict false', () => {
+    fc.assert(
+      fc.property(windowsReport, windowsDesktops, anyPolicy, (r, d, p) => {
+        const before = evaluateWith(r, d, p);
+        const bare = evaluateWith({ collectedAt: r.collectedAt, sysprepVersion: r.sysprepVersion }, d, p);
+        noWorse(before, bare);
+        // Only the required facts and the inventory can block a bare report.
+        for (const code of codes(bare)) expect(['NOT_WINDOWS', 'REPORT_STALE', 'SYSPREP_VERSION_TOO_OLD', 'DESKTOP_IN_ERROR']).toContain(code);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('skip_rearm only exempts: removing it can add REARM_EXHAUSTED and nothing else', () => {
+    fc.assert(
+      fc.property(windowsReport, windowsDesktops, anyPolicy, (r, d, p) => {
+        const before = evaluateWith(r, d, p);
+        const after = evaluateWith({ ...r, skipRearm: undefined }, d, p);
+        expect(codes(after).filter((c) => c !== 'REARM_EXHAUSTED')).toEqual(codes(before).filter((c) => c !== 'REARM_EXHAUSTED'));
+        if (r.skipRearm !== true) expect(codes(after)).toEqual(codes(before));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('os_version only chooses the version the OS-dependent rules compare, even when it disagrees with sysprep_version', () => {
+    const OS_RULES = ['REARM_EXHAUSTED', 'GENERALIZE_LIMIT_REACHED', 'UPGRADED_OS'];
+    fc.assert(
+      fc.property(report, desktops, anyPolicy, (r, d, p) => {
+        const before = evaluateWith(r, d, p);
+        const after = evaluateWith({ ...r, osVersion: undefined }, d, p);
+        expect(codes(after).filter((c) => !OS_RULES.includes(c))).toEqual(codes(before).filter((c) => !OS_RULES.includes(c)));
+        expect([after.supportHibernate, after.supportUpdateRoute]).toEqual([before.supportHibernate, before.supportUpdateRoute]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('relaxing a threshold of the policy never turns a true verdict false', () => {
+    fc.assert(
+      fc.property(windowsReport, windowsDesktops, anyPolicy, (r, d, p) => {
+        const before = evaluateWith(r, d, p);
+        noWorse(before, evaluateWith(r, d, { ...p, minSysprepVersion: '0.0.0.0' }));
+        noWorse(before, evaluateWith(r, d, { ...p, staleAfterMs: p.staleAfterMs * 2 }));
+        noWorse(before, evaluateWith(r, d, { ...p, generalizeLimit: 1_000_001 }));
+        noWorse(before, evaluateWith(r, d, { ...p, minHibernateVersion: '0.0.0.0', minUpdateRouteVersion: '0.0.0.0' }));
       }),
       { numRuns: 500 },
     );

@@ -508,6 +508,11 @@ export class PostgresStore implements Store {
     const rows = await this.rows(`${JOINED_SELECT} WHERE d.project_id = $1 ORDER BY d.created_at, d.desktop_id LIMIT $2 OFFSET $3`, [projectId, limit, offset], 'wks_list_desktops_with_reports');
     return rows.map((r) => desktopWithReportFromRow(projectId, r));
   }
+  async listDesktopsWithReportsAfter(projectId: string, afterDesktopId: string | null, limit: number) {
+    // desktop_id is COLLATE "C": byte order, as in SQLite, and the primary key serves the scan.
+    const rows = await this.rows(`${JOINED_SELECT} WHERE d.project_id = $1 AND d.desktop_id > $2 ORDER BY d.desktop_id LIMIT $3`, [projectId, afterDesktopId ?? '', limit], 'wks_list_desktops_with_reports_after');
+    return rows.map((r) => desktopWithReportFromRow(projectId, r));
+  }
   async putReport(projectId: string, desktopId: string, report: SysprepReport, now: number) {
     let applied: Row | undefined;
     try {

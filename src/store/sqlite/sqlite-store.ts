@@ -332,6 +332,13 @@ export class SqliteStore implements Store {
       (this.st(`${JOINED_SELECT} WHERE d.project_id = ? ORDER BY d.created_at, d.desktop_id LIMIT ? OFFSET ?`).all(projectId, limit, offset) as Row[]).map((r) => desktopWithReportFromRow(projectId, r)),
     );
   }
+  listDesktopsWithReportsAfter(projectId: string, afterDesktopId: string | null, limit: number) {
+    return this.guard(() =>
+      (this.st(`${JOINED_SELECT} WHERE d.project_id = ? AND d.desktop_id > ? ORDER BY d.desktop_id LIMIT ?`).all(projectId, afterDesktopId ?? '', limit) as Row[]).map((r) =>
+        desktopWithReportFromRow(projectId, r),
+      ),
+    );
+  }
   private putReportSync(projectId: string, desktopId: string, report: SysprepReport, now: number): boolean {
     const cols = REPORT_COLUMNS.join(', ');
     const updates = REPORT_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ');

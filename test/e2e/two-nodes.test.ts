@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectHuaweiError } from '../helpers/api-assert.js';
 import { DEV_PROJECT, call, issueToken, sharedSecretFile, startNodes } from '../helpers/nodes.js';
 import { createTestDatabase } from '../helpers/pg-store.js';
-import { runCli, type ServerProcess } from '../helpers/server-process.js';
+import { runCli, startServer, type ServerProcess } from '../helpers/server-process.js';
 import { signHeaders } from '../helpers/sign.js';
 import { testStoreKind } from '../helpers/store.js';
 
@@ -170,6 +170,29 @@ describe.runIf(testStoreKind === 'postgres')('two API processes on one PostgreSQ
       expect(rows).toEqual([{ failed_count: 0, locked: true }]);
     } finally {
       await c.end();
+    }
+  });
+});
+
+describe.runIf(testStoreKind === 'postgres')('two nodes started at once on an empty database (not dev mode)', () => {
+  it('bootstrap exactly one admin: one node prints the password, the other finds it done', async () => {
+    const db = await createTestDatabase(process.env.WKS_TEST_DATABASE_URL!, 'wks_boot');
+    const secretFile = sharedSecretFile();
+    const nodes = await Promise.all([0, 1].map(() => startServer(['--host', '127.0.0.1'], { databaseUrl: db.url, env: { WKS_SECRET_KEY_FILE: secretFile } })));
+    try {
+      expect(nodes.filter((n) => /First start: created account "default"/.test(n.output()))).toHaveLength(1);
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect();
+      try {
+        expect((await c.query('SELECT name FROM users')).rows).toEqual([{ name: 'admin' }]);
+        expect((await c.query('SELECT name FROM projects')).rows).toEqual([{ name: 'default' }]);
+        expect((await c.query('SELECT role FROM role_assignments')).rows).toEqual([{ role: 'admin' }]);
+      } finally {
+        await c.end();
+      }
+    } finally {
+      await Promise.all(nodes.map((n) => n.stop('SIGKILL')));
+      await db.drop();
     }
   });
 });

@@ -28,7 +28,9 @@ export interface Config {
 }
 
 /** Setting name → [environment variable, kind]. Flags use the kebab-case of the name. */
-export const SETTINGS: Record<keyof Config, [string, 'string' | 'int' | 'bool' | 'nullable']> = {
+type Kind = 'string' | 'int' | 'bool' | 'nullable' | 'level';
+
+export const SETTINGS: Record<keyof Config, [string, Kind]> = {
   host: ['WKS_HOST', 'string'],
   port: ['WKS_PORT', 'int'],
   dataDir: ['WKS_DATA_DIR', 'string'],
@@ -40,7 +42,7 @@ export const SETTINGS: Record<keyof Config, [string, 'string' | 'int' | 'bool' |
   tokenTtl: ['WKS_TOKEN_TTL', 'int'],
   policyFile: ['WKS_POLICY_FILE', 'nullable'],
   workers: ['WKS_WORKERS', 'int'],
-  logLevel: ['WKS_LOG_LEVEL', 'string'],
+  logLevel: ['WKS_LOG_LEVEL', 'level'],
   dev: ['WKS_DEV', 'bool'],
   bodyLimit: ['WKS_BODY_LIMIT', 'int'],
   akLockThreshold: ['WKS_AK_LOCK_THRESHOLD', 'int'],
@@ -70,7 +72,9 @@ const DEFAULTS: Omit<Config, 'secretKeyFile'> & { secretKeyFile: string | null }
 
 export class ConfigError extends Error {}
 
-function coerce(name: string, kind: 'string' | 'int' | 'bool' | 'nullable', v: unknown): unknown {
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function coerce(name: string, kind: Kind, v: unknown): unknown {
   if (kind === 'int') {
     const n = typeof v === 'number' ? v : /^\d+$/.test(String(v).trim()) ? Number(String(v).trim()) : NaN;
     if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
@@ -83,8 +87,14 @@ function coerce(name: string, kind: 'string' | 'int' | 'bool' | 'nullable', v: u
     if (['0', 'false', 'no', ''].includes(s)) return false;
     throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(v)}`);
   }
-  if (v === null || v === '') return kind === 'nullable' ? null : '';
-  return String(v);
+  if (kind === 'level') {
+    if (typeof v !== 'string' || !LOG_LEVELS.includes(v)) throw new ConfigError(`${name} must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(v)}`);
+    return v;
+  }
+  if (kind === 'nullable' && (v === null || v === '')) return null;
+  // A number or an object where a text is meant is a mistake in the file, not a value.
+  if (typeof v !== 'string' || v === '') throw new ConfigError(`${name} must be a non-empty string, got ${JSON.stringify(v)}`);
+  return v;
 }
 
 /**
@@ -93,6 +103,7 @@ function coerce(name: string, kind: 'string' | 'int' | 'bool' | 'nullable', v: u
  */
 export function loadConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, configFile?: string): Config {
   const merged: Record<string, unknown> = { ...DEFAULTS };
+  let hostGiven = flags.host !== undefined || env.WKS_HOST !== undefined;
   const fileName = configFile ?? (flags.config as string | undefined) ?? env.WKS_CONFIG;
   if (fileName) {
     let parsed: unknown;
@@ -104,8 +115,9 @@ export function loadConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEn
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${fileName} must hold a JSON object`);
     for (const [k, v] of Object.entries(parsed)) {
       const key = k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof Config;
-      if (!(key in SETTINGS)) throw new ConfigError(`config file ${fileName}: unknown setting "${k}"`);
-      merged[key] = coerce(k, SETTINGS[key][1], v);
+      if (!Object.hasOwn(SETTINGS, key)) throw new ConfigError(`config file ${fileName}: unknown setting "${k}"`);
+      merged[key] = coerce(`config file ${fileName}: ${k}`, SETTINGS[key][1], v);
+      if (key === 'host') hostGiven = true;
     }
   }
   for (const [key, [envName, kind]] of Object.entries(SETTINGS)) {
@@ -115,7 +127,7 @@ export function loadConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEn
   }
   const cfg = merged as unknown as Config;
   if (cfg.port > 65535) throw new ConfigError('port must be at most 65535');
-  if (cfg.dev && flags.host === undefined && env.WKS_HOST === undefined) cfg.host = '127.0.0.1';
+  if (cfg.dev && !hostGiven) cfg.host = '127.0.0.1';
   cfg.dataDir = resolve(cfg.dataDir);
   cfg.secretKeyFile = resolve((merged.secretKeyFile as string | null) ?? join(cfg.dataDir, 'secret.key'));
   if (cfg.policyFile) cfg.policyFile = resolve(cfg.policyFile);

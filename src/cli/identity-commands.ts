@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { hashPassword, passwordProblem } from '../auth/passwords.js';
 import { ROLES, type Role } from '../domain/types.js';
-import type { Store } from '../store/store.js';
+import { StoreConflictError, type Store } from '../store/store.js';
 import { PROJECT_ID_RE, withStore, fail, printTable } from './shared.js';
 
 const newId = () => randomUUID().replace(/-/g, '');
@@ -20,6 +20,33 @@ function parseRole(role: string): Role {
   return role as Role;
 }
 
+/** Names are shown in tokens and tables: no empty, padded or control-character names. */
+function checkName(what: string, name: string, max: number): void {
+  if (name.length === 0 || name.length > max || name.trim() !== name || /[\u0000-\u001f\u007f]/.test(name)) {
+    fail(`${what} must be 1 to ${max} characters without control characters or surrounding spaces`);
+  }
+}
+
+function checkProjectId(flag: string, id: string): void {
+  if (!PROJECT_ID_RE.test(id)) fail(`${flag} must be 32 lowercase hexadecimal characters`);
+}
+
+async function existingProject(store: Store, id: string) {
+  const project = await store.getProject(id);
+  if (!project) fail(`no project ${id}`);
+  return project;
+}
+
+/** A uniqueness race lost to another process still ends in a one-line message, not a driver's. */
+async function orConflict<T>(message: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (err instanceof StoreConflictError) fail(message);
+    throw err;
+  }
+}
+
 export function addIdentityCommands(program: Command) {
   const projects = program.command('projects').description('manage projects (a project is a region of an account)');
   projects
@@ -30,9 +57,17 @@ export function addIdentityCommands(program: Command) {
     .description('create a project')
     .action(async (o: { name: string; domain: string; id?: string }, cmd: Command) =>
       withStore(cmd, async (store) => {
-        if (o.id && !PROJECT_ID_RE.test(o.id)) fail('--id must be 32 lowercase hexadecimal characters');
-        const domain = await store.ensureDomain(o.domain);
-        const p = await store.createProject({ id: o.id ?? newId(), name: o.name, domainId: domain.id });
+        checkName('--name', o.name, 64);
+        if (o.id) checkProjectId('--id', o.id);
+        // Every check before the first write: a refused command leaves the store as it was.
+        if (o.id && (await store.getProject(o.id))) fail(`project ${o.id} already exists`);
+        const existingDomain = await store.getDomainByName(o.domain);
+        const taken = `project "${o.name}" already exists in account "${o.domain}"`;
+        if (existingDomain && (await store.listProjects({ domainId: existingDomain.id, name: o.name })).length > 0) fail(taken);
+        const domain = existingDomain ?? (await store.ensureDomain(o.domain));
+        const p = await orConflict(o.id ? `project ${o.id} or "${o.name}" in account "${o.domain}" already exists` : taken, () =>
+          store.createProject({ id: o.id ?? newId(), name: o.name, domainId: domain.id }),
+        );
         console.log(`created project ${p.name} (${p.id}) in account ${o.domain}`);
       }),
     );
@@ -55,13 +90,21 @@ export function addIdentityCommands(program: Command) {
     .description('create a user')
     .action(async (o: { name: string; domain: string; password?: string; project?: string; role: string }, cmd: Command) =>
       withStore(cmd, async (store) => {
+        checkName('--name', o.name, 255);
         const password = o.password ?? randomBytes(18).toString('base64url');
         const problem = passwordProblem(password);
         if (problem) fail(problem);
         const role = parseRole(o.role);
-        const domain = await store.ensureDomain(o.domain);
-        if (o.project && !(await store.getProject(o.project))) fail(`no project ${o.project}`);
-        const u = await store.createUser({ id: newId(), domainId: domain.id, name: o.name, passwordHash: await hashPassword(password) });
+        if (o.project) {
+          checkProjectId('--project', o.project);
+          await existingProject(store, o.project);
+        }
+        const existingDomain = await store.getDomainByName(o.domain);
+        const taken = `user "${o.name}" already exists in account "${o.domain}"`;
+        if (existingDomain && (await store.getUserByName(existingDomain.id, o.name))) fail(taken);
+        const domain = existingDomain ?? (await store.ensureDomain(o.domain));
+        const passwordHash = await hashPassword(password);
+        const u = await orConflict(taken, () => store.createUser({ id: newId(), domainId: domain.id, name: o.name, passwordHash }));
         if (o.project) await store.grantRole(u.id, o.project, role, Date.now());
         console.log(`created user ${u.name} (${u.id}) in account ${o.domain}${o.project ? ` with role ${role} in ${o.project}` : ''}`);
         if (!o.password) console.log(`password: ${password}`);
@@ -100,8 +143,10 @@ export function addIdentityCommands(program: Command) {
       .action(async (o: { name: string; domain: string; project: string; role: string }, cmd: Command) =>
         withStore(cmd, async (store) => {
           const role = parseRole(o.role);
+          checkProjectId('--project', o.project);
           const user = await userByName(store, o.domain, o.name);
-          if (!(await store.getProject(o.project))) fail(`no project ${o.project}`);
+          await existingProject(store, o.project);
+          if (verb === 'revoke' && !(await store.getRoles(user.id, o.project)).includes(role)) fail(`${o.name} has no role ${role} in ${o.project}`);
           if (verb === 'grant') await store.grantRole(user.id, o.project, role, Date.now());
           else await store.revokeRole(user.id, o.project, role, Date.now());
           console.log(`${verb === 'grant' ? 'granted' : 'revoked'} ${role} in ${o.project} ${verb === 'grant' ? 'to' : 'from'} ${o.name}`);

@@ -38,8 +38,12 @@ export const LIMITS = {
 const NO_SUCH_API = 'The API does not exist or has not been published in the environment';
 const SHUTTING_DOWN = 'The service is shutting down; retry on another node.';
 
-/** 414/431 for a URI or headers beyond DESIGN §2.5's limits (Node's own limit is set higher). */
-function checkSizeLimits(req: FastifyRequest): void {
+/**
+ * 414/431 for a URI or headers beyond DESIGN §2.5's limits (Node's own limit is set higher),
+ * and 413 for a declared body beyond the body limit on any method: GET bodies are read only
+ * when a signature needs them, and size limits come before authentication.
+ */
+function checkSizeLimits(req: FastifyRequest, bodyLimit: number): void {
   if ((req.raw.url ?? '').length > LIMITS.uri) throw new ApiError('uriTooLong', 'The request URI is too long.');
   const raw = req.raw.rawHeaders;
   let total = 0;
@@ -49,6 +53,8 @@ function checkSizeLimits(req: FastifyRequest): void {
     total += size;
   }
   if (total > LIMITS.headers) throw new ApiError('headersTooLarge', 'The request headers are too large.');
+  const declared = req.raw.headers['content-length'];
+  if (declared !== undefined && Number(declared) > bodyLimit) throw new ApiError('bodyTooLarge', 'The request body is too large.');
 }
 
 export function sendError(reply: FastifyReply, name: ErrorName | ApiError, message?: string, detail?: string) {
@@ -162,8 +168,9 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
       socket.end(res);
     },
     frameworkErrors: (err, req, reply) => {
-      if (err.code !== 'FST_ERR_BAD_URL') return void sendError(reply, 'invalidParameter', 'The request is invalid.');
-      void answerBadlyEncodedPath(req, reply);
+      if (err.code === 'FST_ERR_BAD_URL') return void answerBadlyEncodedPath(req, reply);
+      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return void answerOverlongParameter(req, reply);
+      void sendError(reply, 'invalidParameter', 'The request is invalid.');
     },
   });
 
@@ -198,7 +205,7 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
       const found = routeFor(req.method, q < 0 ? rawUrl : rawUrl.slice(0, q));
       if (!found) return await sendError(reply, 'noSuchApi', NO_SUCH_API);
       const cfg = found.config;
-      checkSizeLimits(req);
+      checkSizeLimits(req, config.bodyLimit);
       if (cfg.auth !== 'none') {
         const principal = await authenticate(services.authenticators, authInputFor(req, services, found.params));
         if (cfg.action) authorize(principal, cfg.action, cfg.projectScoped ? (found.params.project_id ?? '') : null);
@@ -209,6 +216,18 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
       req.log.error({ err: e }, 'unexpected failure');
       void sendError(reply, 'internal', 'Internal server error.');
     }
+  }
+
+  /**
+   * The router gives up on a path parameter longer than maxParamLength (= the URI limit), so the
+   * URI is over the limit too: no such API first, then the 414 (DESIGN §2.5), never a 400.
+   */
+  function answerOverlongParameter(req: FastifyRequest, reply: FastifyReply) {
+    if (services.lifecycle.closing) return sendError(reply, 'unavailable', SHUTTING_DOWN);
+    const rawUrl = req.raw.url ?? '';
+    const q = rawUrl.indexOf('?');
+    if (!routeFor(req.method, q < 0 ? rawUrl : rawUrl.slice(0, q))) return sendError(reply, 'noSuchApi', NO_SUCH_API);
+    return sendError(reply, 'uriTooLong', 'The request URI is too long.');
   }
 
   app.setValidatorCompiler(validatorCompiler);
@@ -229,7 +248,7 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
       throw new ApiError('unavailable', SHUTTING_DOWN);
     }
     if (req.routeOptions.url === undefined) return; // the not-found handler answers
-    checkSizeLimits(req);
+    checkSizeLimits(req, config.bodyLimit);
   });
 
   app.setNotFoundHandler((req, reply) => sendError(reply, 'noSuchApi', NO_SUCH_API));

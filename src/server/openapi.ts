@@ -24,6 +24,8 @@ export async function registerOpenApi(app: FastifyInstance) {
     },
     // Keep the route's own config out of the document.
     hideUntagged: true,
+    // Shared schemas keep their $id as component name (HuaweiError, not def-0) for client generators.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 }

@@ -67,15 +67,35 @@ export async function startServer(args: string[] = ['--dev'], opts: StartOptions
   const port = await freePort();
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'wks-e2e-'));
   let databaseUrl = opts.databaseUrl ?? null;
-  let dropDatabase = async () => {};
+  let dropDatabase: (() => Promise<void>) | undefined;
   if (opts.databaseUrl === undefined && process.env.WKS_TEST_DATABASE_URL) {
     const { createTestDatabase } = await import('./pg-store.js');
     const db = await createTestDatabase(process.env.WKS_TEST_DATABASE_URL, 'wks_e2e');
     databaseUrl = db.url;
     dropDatabase = db.drop;
   }
-  const storeArgs = databaseUrl ? ['--database-url', databaseUrl] : [];
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts'), '--data-dir', dataDir, ...storeArgs, 'serve', '--port', String(port), ...args], {
+  const storeArgs = ['--data-dir', dataDir, ...(databaseUrl ? ['--database-url', databaseUrl] : [])];
+  return spawnServer([...storeArgs, 'serve', '--port', String(port), ...args], { port, dataDir, env: opts.env, databaseUrl, storeArgs, afterExit: dropDatabase });
+}
+
+export interface SpawnOptions {
+  port: number;
+  dataDir: string;
+  env?: Record<string, string>;
+  /** What the returned ServerProcess reports about its store (argv already says it). */
+  databaseUrl?: string | null;
+  storeArgs?: string[];
+  /** Runs once the process has exited (dropping its test database). */
+  afterExit?: () => Promise<void>;
+}
+
+/**
+ * Runs the CLI with exactly `argv` (the caller decides where the port comes from: a flag, the
+ * environment or a config file) and waits until /healthz answers on `port`.
+ */
+export async function spawnServer(argv: string[], opts: SpawnOptions): Promise<ServerProcess> {
+  const { port, dataDir } = opts;
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts'), ...argv], {
     cwd: ROOT,
     env: { ...process.env, WKS_LOG_LEVEL: 'warn', ...opts.env },
   });
@@ -83,7 +103,7 @@ export async function startServer(args: string[] = ['--dev'], opts: StartOptions
   child.stdout?.on('data', (d) => (out += d));
   child.stderr?.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))).then(async (code) => {
-    await dropDatabase().catch(() => {}); // the test's own assertions matter more than cleanup
+    await opts.afterExit?.().catch(() => {}); // the test's own assertions matter more than cleanup
     return code;
   });
   const base = `http://127.0.0.1:${port}`;
@@ -111,12 +131,25 @@ export async function startServer(args: string[] = ['--dev'], opts: StartOptions
     port,
     base,
     dataDir,
-    databaseUrl,
-    storeArgs: ['--data-dir', dataDir, ...storeArgs],
+    databaseUrl: opts.databaseUrl ?? null,
+    storeArgs: opts.storeArgs ?? ['--data-dir', dataDir],
     output: () => out,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);
       return exited;
     },
   };
+}
+
+/**
+ * Calls `probe` until `done` holds for its answer or `timeoutMs` has passed, and returns the last
+ * answer: the caller asserts on it, so a change that never lands fails with the real answer.
+ */
+export async function pollUntil<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 2000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (done(v) || Date.now() >= deadline) return v;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
 }

@@ -1,0 +1,135 @@
+// Operations of a real server process outside dev mode (docs/operations.md): the first start on
+// an empty data dir prints a generated admin password once, and only once; /healthz, /readyz,
+// /openapi.json and /docs answer without credentials.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REQUEST_ID } from '../helpers/api-assert.js';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
+
+const SEED_PATH = '/v2/{project_id}/desktops/{desktop_id}/sysprep';
+const FIRST_START = /\nFirst start: created account "default", project "default" \(([0-9a-f]{32})\) and user "admin" with password:\n\n {4}(\S+)\n\nIt is shown only this once\.\n\n/;
+
+let dataDir: string;
+let srv: ServerProcess;
+let admin: { projectId: string; password: string };
+
+async function adminToken(base: string): Promise<Response> {
+  return fetch(`${base}/v3/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: 'admin', password: admin.password, domain: { name: 'default' } } } },
+        scope: { project: { id: admin.projectId } },
+      },
+    }),
+  });
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'wks-ops-'));
+  srv = await startServer([], { dataDir });
+  const m = FIRST_START.exec(srv.output());
+  if (!m) throw new Error(`no first-start notice in:\n${srv.output()}`);
+  admin = { projectId: m[1], password: m[2] };
+});
+
+afterAll(async () => {
+  await srv?.stop('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('first start outside dev mode', () => {
+  it('prints the generated admin password exactly once', () => {
+    expect(admin.password).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(srv.output().split(admin.password)).toHaveLength(2);
+  });
+
+  it('creates the server secret with mode 0600', () => {
+    expect(statSync(join(dataDir, 'secret.key')).mode & 0o777).toBe(0o600);
+  });
+
+  it('the printed password gets a token for the admin, who can use the project', async () => {
+    const res = await adminToken(srv.base);
+    expect(res.status, await res.clone().text()).toBe(201);
+    const token = res.headers.get('x-subject-token') as string;
+    const list = await fetch(`${srv.base}/v2/${admin.projectId}/desktops`, { headers: { 'x-auth-token': token } });
+    expect(list.status).toBe(200);
+    expect(await list.json()).toEqual({ desktops: [], total_count: 0 });
+  });
+});
+
+describe('operational endpoints (no credentials)', () => {
+  async function expectJsonAnswer(path: string, body: unknown) {
+    const res = await fetch(`${srv.base}${path}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(res.headers.get('x-request-id')).toMatch(REQUEST_ID);
+    expect(await res.json()).toEqual(body);
+  }
+
+  it('/healthz → 200 {"status":"ok"}', async () => {
+    await expectJsonAnswer('/healthz', { status: 'ok' });
+  });
+
+  it('/readyz → 200 with the store kind', async () => {
+    await expectJsonAnswer('/readyz', { status: 'ok', store: 'sqlite' });
+  });
+
+  it('/openapi.json is an OpenAPI 3 document with the seed API and its 200 schema', async () => {
+    const res = await fetch(`${srv.base}/openapi.json`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const doc = (await res.json()) as {
+      openapi: string;
+      info: { title: string };
+      paths: Record<string, Record<string, { summary?: string; parameters?: { name: string; in: string; required: boolean }[]; responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }> }>>;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    expect(doc.openapi).toMatch(/^3\.\d+\.\d+$/);
+    expect(doc.info.title).toBe('workspace-sysprep');
+    const get = doc.paths[SEED_PATH]?.get;
+    expect(get, Object.keys(doc.paths).join(', ')).toBeDefined();
+    expect(get.summary).toBe('Querying the Sysprep Version');
+    expect(get.parameters!.map((p) => [p.in, p.name, p.required])).toEqual([
+      ['path', 'project_id', true],
+      ['path', 'desktop_id', true],
+    ]);
+    const schema = get.responses['200'].content!['application/json'].schema as { type: string; required: string[]; properties: Record<string, { type: string }> };
+    expect(schema.type).toBe('object');
+    expect(Object.keys(schema.properties)).toEqual(['sysprep_version', 'support_create_image']);
+    expect(schema.required).toEqual(['sysprep_version', 'support_create_image']);
+    expect(schema.properties.sysprep_version.type).toBe('string');
+    expect(schema.properties.support_create_image.type).toBe('boolean');
+    // Errors point at a named component, so generated clients get a real type name.
+    expect(get.responses['404'].content!['application/json'].schema).toEqual({ $ref: '#/components/schemas/HuaweiError' });
+    expect(Object.keys(doc.components.schemas.HuaweiError.properties)).toEqual(['error_code', 'error_msg', 'error_detail', 'encoded_authorization_message', 'request_id']);
+  });
+
+  it('/docs serves an HTML UI whose scripts load', async () => {
+    const res = await fetch(`${srv.base}/docs`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const html = await res.text();
+    expect(html).toContain('<title>Swagger UI</title>');
+    for (const src of [...html.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1])) {
+      const script = await fetch(`${srv.base}${src}`);
+      expect(script.status, src).toBe(200);
+      await script.arrayBuffer();
+    }
+  });
+});
+
+describe('a second start on the same data dir', () => {
+  it('prints no password again, and the first password still works', async () => {
+    expect(await srv.stop('SIGTERM')).toBe(0);
+    srv = await startServer([], { dataDir });
+    expect(srv.output()).not.toContain('First start');
+    expect(srv.output()).not.toContain(admin.password);
+    expect(srv.output()).not.toContain('password');
+    const res = await adminToken(srv.base);
+    expect(res.status).toBe(201);
+  });
+});

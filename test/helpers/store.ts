@@ -44,3 +44,30 @@ export async function openTestStorePair(dir: string): Promise<{ stores: [Store, 
   await Promise.all(stores.map((s) => s.migrate()));
   return { stores, url: null, drop: async () => void (await Promise.all(stores.map((s) => s.close()))) };
 }
+
+/**
+ * The store a CLI test works on, with the global flags that point a CLI command (and a server)
+ * at the same store: `workspace.db` in `dataDir`, or a fresh PostgreSQL database.
+ */
+export async function openCliTestStore(dataDir: string): Promise<{ store: Store; args: string[]; databaseUrl: string | null; drop: () => Promise<void> }> {
+  const url = process.env.WKS_TEST_DATABASE_URL;
+  if (url) {
+    const { createTestDatabase } = await import('./pg-store.js');
+    const { PostgresStore } = await import('../../src/store/postgres/postgres-store.js');
+    const db = await createTestDatabase(url, 'wks_cli');
+    const store = new PostgresStore(db.url, { poolSize: 4 });
+    await store.migrate();
+    return {
+      store,
+      args: ['--data-dir', dataDir, '--database-url', db.url],
+      databaseUrl: db.url,
+      drop: async () => {
+        await store.close();
+        await db.drop();
+      },
+    };
+  }
+  const store = new SqliteStore(join(dataDir, 'workspace.db'));
+  await store.migrate();
+  return { store, args: ['--data-dir', dataDir], databaseUrl: null, drop: () => store.close() };
+}

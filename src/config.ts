@@ -9,6 +9,9 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | null;
   pgPoolSize: number;
+  /** PostgreSQL: how long to wait for a connection, and the per-statement limit (ms); beyond them requests get 503. */
+  pgConnectTimeoutMs: number;
+  pgStatementTimeoutMs: number;
   secretKeyFile: string;
   tokenTtl: number;
   policyFile: string | null;
@@ -33,6 +36,8 @@ export const SETTINGS: Record<keyof Config, [string, Kind]> = {
   dataDir: ['WKS_DATA_DIR', 'string'],
   databaseUrl: ['WKS_DATABASE_URL', 'nullable'],
   pgPoolSize: ['WKS_PG_POOL_SIZE', 'int'],
+  pgConnectTimeoutMs: ['WKS_PG_CONNECT_TIMEOUT_MS', 'int'],
+  pgStatementTimeoutMs: ['WKS_PG_STATEMENT_TIMEOUT_MS', 'int'],
   secretKeyFile: ['WKS_SECRET_KEY_FILE', 'string'],
   tokenTtl: ['WKS_TOKEN_TTL', 'int'],
   policyFile: ['WKS_POLICY_FILE', 'nullable'],
@@ -51,6 +56,8 @@ const DEFAULTS: Omit<Config, 'secretKeyFile'> & { secretKeyFile: string | null }
   dataDir: './data',
   databaseUrl: null,
   pgPoolSize: 10,
+  pgConnectTimeoutMs: 3000,
+  pgStatementTimeoutMs: 5000,
   secretKeyFile: null,
   tokenTtl: 86400,
   policyFile: null,
@@ -126,6 +133,7 @@ export function loadConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEn
   if (cfg.policyFile) cfg.policyFile = resolve(cfg.policyFile);
   if (cfg.workers < 1) throw new ConfigError('workers must be at least 1');
   if (cfg.pgPoolSize < 1) throw new ConfigError('pg pool size must be at least 1');
+  if (cfg.pgConnectTimeoutMs < 1 || cfg.pgStatementTimeoutMs < 1) throw new ConfigError('pg timeouts must be at least 1 ms');
   if (cfg.tokenTtl < 60) throw new ConfigError('token ttl must be at least 60 seconds');
   if (cfg.akLockThreshold < 1) throw new ConfigError('ak lock threshold must be at least 1');
   return cfg;

@@ -7,9 +7,24 @@ import { createLogger } from '../logger.js';
 import { createApp, createServices } from '../server/app.js';
 import { DEV, bootstrapFirstAdmin, ensureDevIdentity, loadFleetIfEmpty } from '../server/dev-seed.js';
 import { openStore } from '../store/open-store.js';
+import { StoreConflictError } from '../store/store.js';
 import { authenticatorsFor } from '../server/authenticators.js';
 
 export const EXAMPLE_FLEET = fileURLToPath(new URL('../../examples/fleet.json', import.meta.url));
+
+/**
+ * Nodes starting at once on one fresh database race to bootstrap it; the loser of a race gets
+ * a conflict, and another pass finds the winner's rows and creates nothing.
+ */
+async function onceAcrossNodes<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof StoreConflictError) || attempt === 3) throw err;
+    }
+  }
+}
 
 export async function serve(cfg: Config): Promise<void> {
   const log = createLogger(cfg.logLevel);
@@ -35,7 +50,7 @@ export async function serve(cfg: Config): Promise<void> {
     ].join('\n');
     process.stderr.write(banner);
   } else {
-    const admin = await bootstrapFirstAdmin(store);
+    const admin = await onceAcrossNodes(() => bootstrapFirstAdmin(store));
     if (admin) {
       process.stderr.write(
         `\nFirst start: created account "${admin.domain}", project "${admin.projectName}" (${admin.projectId}) and user "${admin.user}" with password:\n\n    ${admin.password}\n\nIt is shown only this once.\n\n`,

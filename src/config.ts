@@ -11,6 +11,9 @@ export interface Config {
   pgPoolSize: number;
   /** SQLite page cache per process, in MiB (SQLite's own default is 2). */
   sqliteCacheMb: number;
+  /** PostgreSQL: how long to wait for a connection, and the per-statement limit (ms); beyond them requests get 503. */
+  pgConnectTimeoutMs: number;
+  pgStatementTimeoutMs: number;
   secretKeyFile: string;
   tokenTtl: number;
   policyFile: string | null;
@@ -24,6 +27,8 @@ export interface Config {
   akLockSeconds: number;
   /** Seconds SIGTERM waits for in-flight requests before closing anyway. */
   shutdownTimeout: number;
+  /** Seconds a client has to send a whole request (headers and body) before a 408. */
+  requestTimeout: number;
 }
 
 /** Setting name → [environment variable, kind]. Flags use the kebab-case of the name. */
@@ -36,6 +41,8 @@ export const SETTINGS: Record<keyof Config, [string, Kind]> = {
   databaseUrl: ['WKS_DATABASE_URL', 'nullable'],
   pgPoolSize: ['WKS_PG_POOL_SIZE', 'int'],
   sqliteCacheMb: ['WKS_SQLITE_CACHE_MB', 'int'],
+  pgConnectTimeoutMs: ['WKS_PG_CONNECT_TIMEOUT_MS', 'int'],
+  pgStatementTimeoutMs: ['WKS_PG_STATEMENT_TIMEOUT_MS', 'int'],
   secretKeyFile: ['WKS_SECRET_KEY_FILE', 'string'],
   tokenTtl: ['WKS_TOKEN_TTL', 'int'],
   policyFile: ['WKS_POLICY_FILE', 'nullable'],
@@ -46,6 +53,7 @@ export const SETTINGS: Record<keyof Config, [string, Kind]> = {
   akLockThreshold: ['WKS_AK_LOCK_THRESHOLD', 'int'],
   akLockSeconds: ['WKS_AK_LOCK_SECONDS', 'int'],
   shutdownTimeout: ['WKS_SHUTDOWN_TIMEOUT', 'int'],
+  requestTimeout: ['WKS_REQUEST_TIMEOUT', 'int'],
 };
 
 const DEFAULTS: Omit<Config, 'secretKeyFile'> & { secretKeyFile: string | null } = {
@@ -55,6 +63,8 @@ const DEFAULTS: Omit<Config, 'secretKeyFile'> & { secretKeyFile: string | null }
   databaseUrl: null,
   pgPoolSize: 10,
   sqliteCacheMb: 64,
+  pgConnectTimeoutMs: 3000,
+  pgStatementTimeoutMs: 5000,
   secretKeyFile: null,
   tokenTtl: 86400,
   policyFile: null,
@@ -65,6 +75,7 @@ const DEFAULTS: Omit<Config, 'secretKeyFile'> & { secretKeyFile: string | null }
   akLockThreshold: 5,
   akLockSeconds: 300,
   shutdownTimeout: 10,
+  requestTimeout: 60,
 };
 
 export class ConfigError extends Error {}
@@ -130,6 +141,7 @@ export function loadConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEn
   if (cfg.policyFile) cfg.policyFile = resolve(cfg.policyFile);
   if (cfg.workers < 1) throw new ConfigError('workers must be at least 1');
   if (cfg.pgPoolSize < 1) throw new ConfigError('pg pool size must be at least 1');
+  if (cfg.pgConnectTimeoutMs < 1 || cfg.pgStatementTimeoutMs < 1) throw new ConfigError('pg timeouts must be at least 1 ms');
   if (cfg.tokenTtl < 60) throw new ConfigError('token ttl must be at least 60 seconds');
   if (cfg.akLockThreshold < 1) throw new ConfigError('ak lock threshold must be at least 1');
   return cfg;

@@ -11,10 +11,24 @@ import { createApp, createServices } from '../server/app.js';
 import { authenticatorsFor } from '../server/authenticators.js';
 import { DEV, bootstrapFirstAdmin, ensureDevIdentity, loadFleetIfEmpty } from '../server/dev-seed.js';
 import { openStore } from '../store/open-store.js';
-import type { Store } from '../store/store.js';
+import { StoreConflictError, type Store } from '../store/store.js';
 import { superviseWorkers } from './workers.js';
 
 export const EXAMPLE_FLEET = fileURLToPath(new URL('../../examples/fleet.json', import.meta.url));
+
+/**
+ * Nodes starting at once on one fresh database race to bootstrap it; the loser of a race gets
+ * a conflict, and another pass finds the winner's rows and creates nothing.
+ */
+async function onceAcrossNodes<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof StoreConflictError) || attempt === 3) throw err;
+    }
+  }
+}
 
 export async function serve(cfg: Config): Promise<void> {
   const log = createLogger(cfg.logLevel);
@@ -54,7 +68,7 @@ async function prepareStore(cfg: Config, store: Store, secret: ServerSecret): Pr
     ].join('\n');
     process.stderr.write(banner);
   } else {
-    const admin = await bootstrapFirstAdmin(store);
+    const admin = await onceAcrossNodes(() => bootstrapFirstAdmin(store));
     if (admin) {
       process.stderr.write(
         `\nFirst start: created account "${admin.domain}", project "${admin.projectName}" (${admin.projectId}) and user "${admin.user}" with password:\n\n    ${admin.password}\n\nIt is shown only this once.\n\n`,

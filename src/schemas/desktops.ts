@@ -17,7 +17,7 @@ export const ListDesktopsQuery = Type.Object(
     limit: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, default: 1000, description: 'Page size, 0 to 1000 (default 1000).' })),
     offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647, default: 0 })),
   },
-  { additionalProperties: true },
+  { additionalProperties: false },
 );
 
 export const ListDesktopsResponse = Type.Object({ desktops: Type.Array(DesktopWire), total_count: Type.Integer() });

@@ -6,7 +6,7 @@ import { sealSecret } from '../auth/secret-box.js';
 import type { ServerSecret } from '../auth/server-secret.js';
 import type { Role } from '../domain/types.js';
 import { parseFleet } from '../fleet/fleet-file.js';
-import type { Store } from '../store/store.js';
+import { StoreConflictError, type Store } from '../store/store.js';
 
 export const DEV = {
   domain: 'devaccount',
@@ -21,15 +21,38 @@ export const DEV = {
 
 const newId = () => randomUUID().replace(/-/g, '');
 
-/** Idempotent: creates whatever of the dev identity is missing, changes nothing that exists. */
+/** The existing row, or a new one; when another node creates it meanwhile (a conflict), theirs. */
+async function findOrCreate<T>(find: () => Promise<T | null>, create: () => Promise<T>): Promise<T> {
+  const found = await find();
+  if (found) return found;
+  try {
+    return await create();
+  } catch (err) {
+    const again = err instanceof StoreConflictError ? await find() : null;
+    if (again) return again;
+    throw err;
+  }
+}
+
+/** Idempotent (also when several nodes start at once): creates whatever of the dev identity is missing, changes nothing that exists. */
 export async function ensureDevIdentity(store: Store, secret: ServerSecret, now = Date.now()): Promise<void> {
   const domain = await store.ensureDomain(DEV.domain);
-  if (!(await store.getProject(DEV.project.id))) await store.createProject({ id: DEV.project.id, name: DEV.project.name, domainId: domain.id, description: 'dev project' });
+  await findOrCreate(
+    () => store.getProject(DEV.project.id),
+    () => store.createProject({ id: DEV.project.id, name: DEV.project.name, domainId: domain.id, description: 'dev project' }),
+  );
   for (const u of DEV.users) {
-    const user = (await store.getUserByName(domain.id, u.name)) ?? (await store.createUser({ id: newId(), domainId: domain.id, name: u.name, passwordHash: await hashPassword(DEV.password) }));
+    const user = await findOrCreate(
+      () => store.getUserByName(domain.id, u.name),
+      async () => store.createUser({ id: newId(), domainId: domain.id, name: u.name, passwordHash: await hashPassword(DEV.password) }),
+    );
     if (!(await store.getRoles(user.id, DEV.project.id)).includes(u.role)) await store.grantRole(user.id, DEV.project.id, u.role, now);
-    if (u.ak && u.sk && !(await store.getAccessKey(u.ak))) {
-      await store.createAccessKey({ accessKey: u.ak, userId: user.id, secretEncrypted: sealSecret(secret.skKey, u.sk), description: 'dev mode key', createdAt: now });
+    const { ak, sk } = u;
+    if (ak && sk) {
+      await findOrCreate(
+        () => store.getAccessKey(ak),
+        () => store.createAccessKey({ accessKey: ak, userId: user.id, secretEncrypted: sealSecret(secret.skKey, sk), description: 'dev mode key', createdAt: now }),
+      );
     }
   }
 }

@@ -6,11 +6,28 @@ import type { FastifySchemaCompiler } from 'fastify';
 
 const coercing = new Ajv({ allErrors: false, strict: false, useDefaults: true, coerceTypes: 'array', removeAdditional: false });
 
+/** Query text that is a plain decimal integer: Ajv's coercion alone would take " ", "0x5" and "1e1". */
+const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
+
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   if (httpPart === 'body') return (data: unknown) => ({ value: data });
   const validate = coercing.compile(schema as object);
-  return (data: unknown) => (validate(data) ? { value: data } : { error: validate.errors as unknown as Error });
+  const props = (schema as { properties?: Record<string, { type?: string }> }).properties ?? {};
+  const integers = httpPart === 'querystring' ? Object.keys(props).filter((k) => props[k].type === 'integer') : [];
+  return (data: unknown) => {
+    for (const name of integers) {
+      const v = (data as Record<string, unknown>)[name];
+      if (v !== undefined && !(typeof v === 'string' && DECIMAL.test(v))) {
+        const error = [{ keyword: 'type', instancePath: `/${name}`, schemaPath: '', params: {}, message: 'must be integer' }];
+        return { error: error as unknown as Error };
+      }
+    }
+    return validate(data) ? { value: data } : { error: validate.errors as unknown as Error };
+  };
 };
+
+/** The query of a route that documents none: any parameter is refused, never silently ignored. */
+export const NO_QUERY = { type: 'object', properties: {}, additionalProperties: false } as const;
 
 /** Human descriptions of parameter rules, so an error names the parameter and the expectation. */
 const PARAM_RULES: Record<string, string> = {

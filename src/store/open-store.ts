@@ -7,7 +7,7 @@ import type { Store } from './store.js';
 export async function openStore(cfg: Config): Promise<Store> {
   if (cfg.databaseUrl) {
     const { PostgresStore } = await import('./postgres/postgres-store.js');
-    return new PostgresStore(cfg.databaseUrl, { poolSize: cfg.pgPoolSize });
+    return new PostgresStore(cfg.databaseUrl, { poolSize: cfg.pgPoolSize, connectTimeoutMs: cfg.pgConnectTimeoutMs, statementTimeoutMs: cfg.pgStatementTimeoutMs });
   }
   return new SqliteStore(sqliteFile(cfg), { cacheMb: cfg.sqliteCacheMb });
 }

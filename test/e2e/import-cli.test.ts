@@ -6,9 +6,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
 import { FLEET_FILE } from '../helpers/app.js';
 import { runCli } from '../helpers/server-process.js';
+import { openCliTestStore } from '../helpers/store.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const FULL = 'f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff';
@@ -24,9 +25,12 @@ const FLEET_SIZE = example().desktops.length;
 const REPORTS = example().desktops.filter((d) => d.report).length;
 
 let dataDir: string;
-let store: SqliteStore;
+let store: Store;
+/** Global flags pointing the CLI at the test's store (SQLite file or PostgreSQL). */
+let storeArgs: string[];
+let dropStore: (() => Promise<void>) | undefined;
 
-const importCli = (file: string, project: string) => runCli(['--data-dir', dataDir, 'import', '--project', project, file]);
+const importCli = (file: string, project: string) => runCli([...storeArgs, 'import', '--project', project, file]);
 
 function writeFleet(name: string, fleet: unknown): string {
   const file = join(dataDir, name);
@@ -46,14 +50,13 @@ async function expectRefused(file: string, project: string, stderr: string) {
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'wks-import-cli-'));
-  store = new SqliteStore(join(dataDir, 'workspace.db'));
-  await store.migrate();
+  ({ store, args: storeArgs, drop: dropStore } = await openCliTestStore(dataDir));
   const domain = await store.ensureDomain('default');
   for (const [id, name] of [[FULL, 'cn-north-4'], [EMPTY, 'cn-south-1'], [TTY, 'cn-east-3']]) await store.createProject({ id, name, domainId: domain.id });
 });
 
 afterAll(async () => {
-  await store?.close();
+  await dropStore?.();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -140,7 +143,7 @@ describe('import', () => {
 
   const hasScript = spawnSync('script', ['--version']).status === 0;
   it.skipIf(!hasScript)('on a terminal (script(1) gives the process a pty) a progress bar is drawn up to 100%', async () => {
-    const command = [process.execPath, '--import', 'tsx', join(ROOT, 'src/main.ts'), '--data-dir', dataDir, 'import', '--project', TTY, FLEET_FILE].join(' ');
+    const command = [process.execPath, '--import', 'tsx', join(ROOT, 'src/main.ts'), ...storeArgs, 'import', '--project', TTY, FLEET_FILE].join(' ');
     const r = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const total = FLEET_SIZE + REPORTS;

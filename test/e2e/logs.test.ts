@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/auth/passwords.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { rawHead, rawRequest } from '../helpers/api-assert.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { openCliTestStore } from '../helpers/store.js';
 
 const PROJECT = 'c0c1c2c3c4c5c6c7c8c9cacbcccdcecf';
 const PASSWORD = 'Log-Test-Password-4e1f9a';
@@ -21,6 +21,7 @@ const SECURITY_TOKEN = 'security-token-secret-0a9b8c7d';
 const GARBAGE_TOKEN = 'garbage-token-secret-6e5f4d3c';
 
 let dataDir: string;
+let dropStore: (() => Promise<void>) | undefined;
 let srv: ServerProcess;
 let token: string;
 let output: string;
@@ -54,15 +55,14 @@ interface LogLine {
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'wks-logs-'));
-  const store = new SqliteStore(join(dataDir, 'workspace.db'));
-  await store.migrate();
+  const { store, databaseUrl, drop } = await openCliTestStore(dataDir);
+  dropStore = drop;
   const domain = await store.ensureDomain('logaccount');
   await store.createProject({ id: PROJECT, name: 'cn-north-4', domainId: domain.id });
   const user = await store.createUser({ id: 'd0d1d2d3d4d5d6d7d8d9dadbdcdddedf', domainId: domain.id, name: 'logger', passwordHash: await hashPassword(PASSWORD) });
   await store.grantRole(user.id, PROJECT, 'admin', Date.now() - 1000);
-  await store.close();
 
-  srv = await startServer([], { dataDir, env: { WKS_LOG_LEVEL: 'trace' } });
+  srv = await startServer([], { dataDir, databaseUrl, env: { WKS_LOG_LEVEL: 'trace' } });
   const json = { 'content-type': 'application/json' };
   const issued = await send('POST', '/v3/auth/tokens', json, tokenBody(PASSWORD));
   expect(issued.status).toBe(201);
@@ -93,6 +93,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await srv?.stop('SIGKILL');
+  await dropStore?.();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

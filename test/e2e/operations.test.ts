@@ -7,11 +7,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REQUEST_ID } from '../helpers/api-assert.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { openCliTestStore, testStoreKind } from '../helpers/store.js';
 
 const SEED_PATH = '/v2/{project_id}/desktops/{desktop_id}/sysprep';
 const FIRST_START = /\nFirst start: created account "default", project "default" \(([0-9a-f]{32})\) and user "admin" with password:\n\n {4}(\S+)\n\nIt is shown only this once\.\n\n/;
 
 let dataDir: string;
+/** An empty store on the test's database (SQLite in the data dir, or PostgreSQL), shared by both starts. */
+let databaseUrl: string | null;
+let dropStore: (() => Promise<void>) | undefined;
 let srv: ServerProcess;
 let admin: { projectId: string; password: string };
 
@@ -30,7 +34,9 @@ async function adminToken(base: string): Promise<Response> {
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'wks-ops-'));
-  srv = await startServer([], { dataDir });
+  const empty = await openCliTestStore(dataDir);
+  ({ databaseUrl, drop: dropStore } = empty);
+  srv = await startServer([], { dataDir, databaseUrl });
   const m = FIRST_START.exec(srv.output());
   if (!m) throw new Error(`no first-start notice in:\n${srv.output()}`);
   admin = { projectId: m[1], password: m[2] };
@@ -38,6 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await srv?.stop('SIGKILL');
+  await dropStore?.();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -75,7 +82,7 @@ describe('operational endpoints (no credentials)', () => {
   });
 
   it('/readyz → 200 with the store kind', async () => {
-    await expectJsonAnswer('/readyz', { status: 'ok', store: 'sqlite' });
+    await expectJsonAnswer('/readyz', { status: 'ok', store: testStoreKind });
   });
 
   it('/openapi.json is an OpenAPI 3 document with the seed API and its 200 schema', async () => {
@@ -125,7 +132,7 @@ describe('operational endpoints (no credentials)', () => {
 describe('a second start on the same data dir', () => {
   it('prints no password again, and the first password still works', async () => {
     expect(await srv.stop('SIGTERM')).toBe(0);
-    srv = await startServer([], { dataDir });
+    srv = await startServer([], { dataDir, databaseUrl });
     expect(srv.output()).not.toContain('First start');
     expect(srv.output()).not.toContain(admin.password);
     expect(srv.output()).not.toContain('password');

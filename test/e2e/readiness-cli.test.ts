@@ -7,31 +7,37 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/domain/policy.js';
 import { parseFleet } from '../../src/fleet/fleet-file.js';
 import { readinessToWire, summariseProject } from '../../src/server/readiness.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
 import { FLEET_FILE } from '../helpers/app.js';
 import { runCli } from '../helpers/server-process.js';
+import { openCliTestStore } from '../helpers/store.js';
 
 const PROJECT = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
 const FIRST = '24cf2487-67bb-43a1-a563-9f947e859613';
 const APPX = 'a6166936-b6b8-4190-b4e9-fd919d4f8a4e'; // one unprovisioned Appx package in the dev fleet
 
 let dir: string;
-const cli = (...args: string[]) => runCli(['--data-dir', dir, ...args], { WKS_LOG_LEVEL: 'warn', WKS_POLICY_FILE: '' });
+/** The test's store (SQLite file or PostgreSQL) and the global flags pointing the CLI at it. */
+let store: Store;
+let storeArgs: string[];
+let dropStore: (() => Promise<void>) | undefined;
+const cli = (...args: string[]) => runCli([...storeArgs, ...args], { WKS_LOG_LEVEL: 'warn', WKS_POLICY_FILE: '' });
 const ISO = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z';
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wks-readiness-cli-'));
-  const store = new SqliteStore(join(dir, 'workspace.db'));
-  await store.migrate();
+  ({ store, args: storeArgs, drop: dropStore } = await openCliTestStore(dir));
   const domain = await store.ensureDomain('acme');
   await store.createProject({ id: PROJECT, name: 'cn-north-4', domainId: domain.id });
   const now = Date.now();
   const fleet = parseFleet(JSON.parse(readFileSync(FLEET_FILE, 'utf8')), now);
   if (!fleet.ok) throw new Error('the dev fleet does not parse');
   await store.importFleet(PROJECT, fleet.desktops, fleet.reports, now);
-  await store.close();
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await dropStore?.();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('readiness (CLI)', () => {
   it('without a desktop id: the project summary as tables', async () => {
@@ -77,13 +83,8 @@ describe('readiness (CLI)', () => {
     const r = await cli('readiness', '--project', PROJECT, '--json');
     expect(r.code).toBe(0);
     const body = JSON.parse(r.stdout) as Record<string, unknown>;
-    const store = new SqliteStore(join(dir, 'workspace.db'));
-    try {
-      const expected = await summariseProject(store, PROJECT, DEFAULT_POLICY, Date.parse(body.evaluated_at as string));
-      expect(body).toEqual(expected);
-    } finally {
-      await store.close();
-    }
+    const expected = await summariseProject(store, PROJECT, DEFAULT_POLICY, Date.parse(body.evaluated_at as string));
+    expect(body).toEqual(expected);
   });
 
   it('with a desktop id: capabilities, blockers with fact and value, facts and information', async () => {
@@ -116,14 +117,9 @@ describe('readiness (CLI)', () => {
     expect(table.stdout.split('\n')).toContain('no blockers');
     const r = await cli('readiness', FIRST, '--project', PROJECT, '--json');
     const body = JSON.parse(r.stdout) as Record<string, unknown>;
-    const store = new SqliteStore(join(dir, 'workspace.db'));
-    try {
-      const found = (await store.getDesktopWithReport(PROJECT, FIRST))!;
-      expect(body).toEqual(readinessToWire(found, DEFAULT_POLICY, Date.parse(body.evaluated_at as string)));
-      expect(body).toMatchObject({ support_create_image: true, blockers: [] });
-    } finally {
-      await store.close();
-    }
+    const found = (await store.getDesktopWithReport(PROJECT, FIRST))!;
+    expect(body).toEqual(readinessToWire(found, DEFAULT_POLICY, Date.parse(body.evaluated_at as string)));
+    expect(body).toMatchObject({ support_create_image: true, blockers: [] });
   });
 
   it('--policy-file changes the thresholds; a broken policy file is an error', async () => {

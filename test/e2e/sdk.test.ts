@@ -43,7 +43,7 @@ async function sdkError(call: Promise<unknown>): Promise<ClientRequestException>
 
 /** Runs the CLI on the server's data dir and store (dev mode). */
 async function cli(...args: string[]): Promise<string> {
-  const r = await runCli(['--data-dir', srv.dataDir, '--dev', ...args]);
+  const r = await runCli([...srv.storeArgs, '--dev', ...args]);
   expect(r.code, r.stderr).toBe(0);
   return r.stdout;
 }

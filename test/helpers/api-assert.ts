@@ -84,6 +84,7 @@ const KEYSTONE_TITLES: Record<number, string> = {
   414: 'Request-URI Too Long',
   415: 'Unsupported Media Type',
   431: 'Request Header Fields Too Large',
+  503: 'Service Unavailable',
 };
 
 /** A Keystone-family error (under /v3/): `{"error":{"code","title","message"}}`. */

@@ -22,16 +22,27 @@ export function databaseUrl(url: string, database: string): string {
   return u.toString();
 }
 
-export async function openPostgresTestStore(url: string): Promise<{ store: Store; drop: () => Promise<void> }> {
-  const name = `wks_test_${process.pid}_${randomBytes(6).toString('hex')}`;
+/** An empty, unmigrated database on the server `url` names; drop() removes it (closing sessions). */
+export async function createTestDatabase(url: string, prefix = 'wks_test'): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${process.pid}_${randomBytes(6).toString('hex')}`;
   await withAdmin(url, (c) => c.query(`CREATE DATABASE ${name}`));
-  const store = new PostgresStore(databaseUrl(url, name), { poolSize: 10 });
   let dropped = false;
+  return {
+    url: databaseUrl(url, name),
+    drop: async () => {
+      if (dropped) return;
+      dropped = true;
+      await withAdmin(url, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
+  };
+}
+
+export async function openPostgresTestStore(url: string): Promise<{ store: Store; drop: () => Promise<void> }> {
+  const db = await createTestDatabase(url);
+  const store = new PostgresStore(db.url, { poolSize: 10 });
   const drop = async () => {
-    if (dropped) return;
-    dropped = true;
     await store.close();
-    await withAdmin(url, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    await db.drop();
   };
   try {
     await store.migrate();

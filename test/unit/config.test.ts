@@ -35,6 +35,8 @@ describe('defaults', () => {
       dataDir: resolve('./data'),
       databaseUrl: null,
       pgPoolSize: 10,
+      pgConnectTimeoutMs: 3000,
+      pgStatementTimeoutMs: 5000,
       secretKeyFile: resolve('./data/secret.key'),
       tokenTtl: 86400,
       policyFile: null,
@@ -45,6 +47,7 @@ describe('defaults', () => {
       akLockThreshold: 5,
       akLockSeconds: 300,
       shutdownTimeout: 10,
+      requestTimeout: 60,
     });
   });
 
@@ -87,6 +90,8 @@ describe('precedence: flags > environment > file > defaults', () => {
         WKS_DATA_DIR: '/var/lib/wks',
         WKS_DATABASE_URL: 'postgres://u@db:5432/wks',
         WKS_PG_POOL_SIZE: '20',
+        WKS_PG_CONNECT_TIMEOUT_MS: '1500',
+        WKS_PG_STATEMENT_TIMEOUT_MS: '8000',
         WKS_SECRET_KEY_FILE: '/etc/wks.key',
         WKS_TOKEN_TTL: '3600',
         WKS_POLICY_FILE: '/etc/wks-policy.json',
@@ -105,6 +110,8 @@ describe('precedence: flags > environment > file > defaults', () => {
       dataDir: '/var/lib/wks',
       databaseUrl: 'postgres://u@db:5432/wks',
       pgPoolSize: 20,
+      pgConnectTimeoutMs: 1500,
+      pgStatementTimeoutMs: 8000,
       secretKeyFile: '/etc/wks.key',
       tokenTtl: 3600,
       policyFile: '/etc/wks-policy.json',
@@ -119,9 +126,10 @@ describe('precedence: flags > environment > file > defaults', () => {
   });
 
   it('flags arrive as commander gives them (strings, camelCase) and are coerced', () => {
-    expect(loadConfig({ port: '8443', pgPoolSize: '3', tokenTtl: '120', workers: '2', bodyLimit: '10', dev: true }, {})).toMatchObject({
+    expect(loadConfig({ port: '8443', pgPoolSize: '3', pgConnectTimeoutMs: '250', tokenTtl: '120', workers: '2', bodyLimit: '10', dev: true }, {})).toMatchObject({
       port: 8443,
       pgPoolSize: 3,
+      pgConnectTimeoutMs: 250,
       tokenTtl: 120,
       workers: 2,
       bodyLimit: 10,
@@ -195,6 +203,8 @@ describe('bad values → ConfigError naming the setting where it came from', () 
     ['a port above 65535', { port: '70000' }, {}, 'port must be at most 65535'],
     ['a fractional pool size (env)', {}, { WKS_PG_POOL_SIZE: '2.5' }, 'WKS_PG_POOL_SIZE must be a non-negative integer, got "2.5"'],
     ['a pool size of 0', { pgPoolSize: '0' }, {}, 'pg pool size must be at least 1'],
+    ['a pg connect timeout of 0 (env)', {}, { WKS_PG_CONNECT_TIMEOUT_MS: '0' }, 'pg timeouts must be at least 1 ms'],
+    ['a pg statement timeout of 0', { pgStatementTimeoutMs: '0' }, {}, 'pg timeouts must be at least 1 ms'],
     ['0 workers', {}, { WKS_WORKERS: '0' }, 'workers must be at least 1'],
     ['a token ttl under a minute', { tokenTtl: '59' }, {}, 'token ttl must be at least 60 seconds'],
     ['a dev flag that is not a boolean (env)', {}, { WKS_DEV: 'maybe' }, 'WKS_DEV must be true or false, got "maybe"'],

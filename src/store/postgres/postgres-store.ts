@@ -28,12 +28,16 @@ export interface PostgresStoreOptions {
   poolSize: number;
   /** How long to wait for a connection (new or from a full pool) before failing; default 3 s. */
   connectTimeoutMs?: number;
-  /** Server-side statement_timeout for every session; default 10 s. */
+  /** Server-side statement_timeout for every session (the client gives up 1 s later); default 5 s. */
   statementTimeoutMs?: number;
 }
 
-const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
-const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
+// Short on purpose: a request that cannot get its answer in a few seconds gets a 503 the
+// client can retry on another node, instead of hanging (every statement we run takes ms).
+export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 5_000;
+/** Migrations may wait for another process's migration and run long DDL: no short limits. */
+const MIGRATION_TIMEOUT_MS = 10 * 60_000;
 /** Rows per multi-row statement in upserts and imports (parameters are arrays, so no 65535 cap). */
 const BATCH = 1_000;
 
@@ -177,11 +181,12 @@ export class PostgresStore implements Store {
       max: opts.poolSize,
       connectionTimeoutMillis: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       statement_timeout: statementTimeout,
-      // Client-side backstop when the server stops answering (network partition).
-      query_timeout: statementTimeout + 5_000,
+      // Client-side backstop when the server stops answering (frozen host, network partition).
+      query_timeout: statementTimeout + 1_000,
       idle_in_transaction_session_timeout: statementTimeout * 6,
       idleTimeoutMillis: 30_000,
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
       application_name: 'workspace-sysprep',
     });
     // An idle client losing its connection (server restart, admin shutdown) must not crash the
@@ -214,6 +219,10 @@ export class PostgresStore implements Store {
       throw mapError(err);
     }
     let broken: Error | undefined;
+    // While checked out, pg-pool listens to no 'error' of this client: a connection lost
+    // between two statements would be an unhandled 'error' event and end the process.
+    const onError = (err: Error) => (broken = err);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await fn(client);
@@ -225,6 +234,7 @@ export class PostgresStore implements Store {
       else await client.query('ROLLBACK').catch((e: Error) => (broken = e));
       throw mapped;
     } finally {
+      client.off('error', onError);
       // A connection that failed mid-transaction is discarded, never reused.
       client.release(broken);
     }
@@ -232,13 +242,17 @@ export class PostgresStore implements Store {
 
   async migrate() {
     await this.tx(async (c) => {
-      // Serialises concurrent starts: the second process waits, then finds nothing to apply.
-      await c.query("SELECT pg_advisory_xact_lock(hashtext('workspace-sysprep.migrate'))");
-      await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
-      const { rows } = await c.query<{ v: number }>('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations');
-      for (let v = rows[0].v + 1; v <= PG_MIGRATIONS.length; v++) {
-        await c.query(PG_MIGRATIONS[v - 1]);
-        await c.query('INSERT INTO schema_migrations (version) VALUES ($1)', [v]);
+      // pg honours a per-query query_timeout; its types do not declare it.
+      const run = (text: string, values: unknown[] = []) => c.query<Row>({ text, values, query_timeout: MIGRATION_TIMEOUT_MS } as pg.QueryConfig);
+      await run(`SET LOCAL statement_timeout = ${MIGRATION_TIMEOUT_MS}`);
+      // Serialises concurrent starts: the others wait here, then find nothing to apply.
+      await run("SELECT pg_advisory_xact_lock(hashtext('workspace-sysprep.migrate'))");
+      await run('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+      const { rows } = await run('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations');
+      // A newer node may have applied more (a rolling upgrade): nothing to do then.
+      for (let v = Number(rows[0].v) + 1; v <= PG_MIGRATIONS.length; v++) {
+        await run(PG_MIGRATIONS[v - 1]);
+        await run('INSERT INTO schema_migrations (version) VALUES ($1)', [v]);
       }
     });
   }

@@ -35,6 +35,7 @@ describe('defaults', () => {
       dataDir: resolve('./data'),
       databaseUrl: null,
       pgPoolSize: 10,
+      sqliteCacheMb: 64,
       pgConnectTimeoutMs: 3000,
       pgStatementTimeoutMs: 5000,
       secretKeyFile: resolve('./data/secret.key'),
@@ -90,6 +91,7 @@ describe('precedence: flags > environment > file > defaults', () => {
         WKS_DATA_DIR: '/var/lib/wks',
         WKS_DATABASE_URL: 'postgres://u@db:5432/wks',
         WKS_PG_POOL_SIZE: '20',
+        WKS_SQLITE_CACHE_MB: '256',
         WKS_PG_CONNECT_TIMEOUT_MS: '1500',
         WKS_PG_STATEMENT_TIMEOUT_MS: '8000',
         WKS_SECRET_KEY_FILE: '/etc/wks.key',
@@ -102,6 +104,7 @@ describe('precedence: flags > environment > file > defaults', () => {
         WKS_AK_LOCK_THRESHOLD: '3',
         WKS_AK_LOCK_SECONDS: '60',
         WKS_SHUTDOWN_TIMEOUT: '5',
+        WKS_REQUEST_TIMEOUT: '30',
       },
     );
     expect(cfg).toEqual({
@@ -110,6 +113,7 @@ describe('precedence: flags > environment > file > defaults', () => {
       dataDir: '/var/lib/wks',
       databaseUrl: 'postgres://u@db:5432/wks',
       pgPoolSize: 20,
+      sqliteCacheMb: 256,
       pgConnectTimeoutMs: 1500,
       pgStatementTimeoutMs: 8000,
       secretKeyFile: '/etc/wks.key',
@@ -122,6 +126,7 @@ describe('precedence: flags > environment > file > defaults', () => {
       akLockThreshold: 3,
       akLockSeconds: 60,
       shutdownTimeout: 5,
+      requestTimeout: 30,
     });
   });
 

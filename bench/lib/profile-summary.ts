@@ -73,7 +73,7 @@ export function summariseProfile(p: CpuProfile, top = 25): string {
   });
   const busy = total - idle;
   const lines: string[] = [`samples: ${(total / 1e6).toFixed(1)} s, busy ${(busy / 1e6).toFixed(1)} s (percentages below are of busy time)`];
-  const sorted = (m: Map<string, number>) => [...m].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]);
+  const sorted = (m: Map<string, number>) => [...m].filter(([k]) => !k.startsWith('(idle)') && k !== 'idle').sort((a, b) => b[1] - a[1]);
   lines.push('', 'by area (self time):');
   for (const [k, v] of sorted(area).slice(0, 20)) lines.push(`  ${pct(v, busy)}  ${k}`);
   lines.push('', `hottest functions (self time), top ${top}:`);

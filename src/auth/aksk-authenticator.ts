@@ -132,7 +132,11 @@ export class AkskAuthenticator implements Authenticator {
   }
 }
 
-/** On a path without a project: the user's roles over all their projects (account-level rights). */
+/**
+ * On a path without a project: the user's roles over all their projects. This only says "holds
+ * this role somewhere"; a decision about another project's users (managing their keys) checks
+ * the grants of each project concerned (mayManageUser), so this cannot widen anything.
+ */
 function accountRoles(key: CachedAccessKey): Role[] {
   const all = new Set<Role>();
   for (const roles of key.roles.values()) for (const r of roles) all.add(r);

@@ -263,6 +263,51 @@ describe('GET /v3/projects', () => {
   });
 });
 
+describe('GET /v3/projects: its query parameters', () => {
+  const list = async (query: string, user = 'devadmin') => {
+    const { token } = await issue(user);
+    return t.app.inject({ method: 'GET', url: `/v3/projects?${query}`, headers: { 'x-auth-token': token } });
+  };
+  const ids = async (query: string) => (expectJson(await list(query)) as { projects: { id: string }[] }).projects.map((p) => p.id);
+
+  it('a repeated parameter → 400 Keystone body (not a 500), for each of them', async () => {
+    expectKeystoneError(await list('name=a&name=b'), 400, 'Invalid parameter name: must be string.');
+    expectKeystoneError(await list('domain_id=a&domain_id=b'), 400, 'Invalid parameter domain_id: must be string.');
+    expectKeystoneError(await list('enabled=true&enabled=false'), 400, 'Invalid parameter enabled: must be string.');
+  });
+
+  it('enabled is "true" or "false"; an unknown parameter is refused (a filter we lack must not be ignored)', async () => {
+    expectKeystoneError(await list('enabled=yes'), 400, 'Invalid parameter enabled: must be equal to one of the allowed values.');
+    expectKeystoneError(await list('enabled='), 400, 'Invalid parameter enabled: must be equal to one of the allowed values.');
+    expectKeystoneError(await list('parent_id=x'), 400, 'Unknown query parameter parent_id.');
+    expectKeystoneError(await list(`name=${'n'.repeat(256)}`), 400, 'Invalid parameter name: must NOT have more than 255 characters.');
+  });
+
+  it('authentication still comes first', async () => {
+    expectKeystoneError(await t.app.inject({ method: 'GET', url: '/v3/projects?name=a&name=b' }), 401, 'Incorrect IAM authentication information: x-auth-token not found');
+  });
+
+  it('enabled=true|false filters', async () => {
+    const off = 'd0d1d2d3d4d5d6d7d8d9dadbdcdddedf';
+    await t.store.createProject({ id: off, name: 'eu-west-0', domainId });
+    const admin = (await t.store.getUserByName(domainId, 'devadmin'))!;
+    await t.store.grantRole(admin.id, off, 'viewer', t.clock.now - 5000);
+    expect(await t.store.setProjectEnabled(off, false)).toBe(true);
+    expect((await ids('')).sort()).toEqual([DEV_PROJECT, off].sort());
+    expect(await ids('enabled=true')).toEqual([DEV_PROJECT]);
+    expect(await ids('enabled=false')).toEqual([off]);
+    expect(await ids('enabled=false&name=cn-north-4')).toEqual([]);
+    await t.store.revokeRole(admin.id, off, 'viewer', t.clock.now - 5000);
+  });
+
+  it('domain_id filters: the caller’s own domain lists, any other lists nothing', async () => {
+    expect(await ids(`domain_id=${domainId}&name=cn-north-4`)).toEqual([DEV_PROJECT]);
+    expect(await ids(`domain_id=${'e'.repeat(32)}`)).toEqual([]);
+    const foreign = await t.store.ensureDomain('projectsforeign');
+    expect(await ids(`domain_id=${foreign.id}`)).toEqual([]);
+  });
+});
+
 describe('the Keystone error family under /v3/', () => {
   it('an unknown /v3 route → 404 Keystone body', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/v3/no-such-thing' });

@@ -1,7 +1,7 @@
 // The Keystone v3 identity API as Huawei IAM answers it: tokens and project discovery.
 // Errors under /v3/ use Keystone's body (errors.ts picks the family from the URL).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { verifyPassword } from '../auth/passwords.js';
+import { verifyPasswordOf } from '../auth/passwords.js';
 import { rolesAllow, ACTIONS } from '../auth/actions.js';
 import type { Principal } from '../auth/principal.js';
 import type { TokenClaims } from '../auth/token-provider.js';
@@ -91,8 +91,8 @@ export async function iamRoutes(app: FastifyInstance, { services }: { services: 
     async (req, reply) => {
       const a = parseTokenRequest(req.body);
       const user = await findUser(a.user);
-      // One answer for every failure, so names cannot be probed.
-      if (!user || !(await verifyPassword(a.user.password, user.passwordHash))) throw new ApiError('unauthenticated', WRONG_CREDENTIALS);
+      // One answer, and one password verification, for every failure: names cannot be probed by answer or by time.
+      if (!(await verifyPasswordOf(a.user.password, user)) || !user) throw new ApiError('unauthenticated', WRONG_CREDENTIALS);
       if (!user.enabled) throw new ApiError('unauthenticated', 'The user is disabled.');
       const project = await findProject(a.scope, user);
       const roles = project ? await store.getRoles(user.id, project.id) : [];

@@ -2,6 +2,7 @@
 // project id or name, the token body, validation, revocation, project discovery, and the
 // Keystone error family under /v3/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dummyVerifications, hashPassword } from '../../src/auth/passwords.js';
 import { DEV } from '../../src/server/dev-seed.js';
 import { buildTestApp, DEV_PROJECT, type TestApp } from '../helpers/app.js';
 import { expectHuaweiError, expectJson, expectKeystoneError, requestIdOf } from '../helpers/api-assert.js';
@@ -126,6 +127,30 @@ describe('POST /v3/auth/tokens', () => {
 
   it('an unknown user → the same 401 (names cannot be probed)', async () => {
     expectKeystoneError(await postToken(authBody('nobody', DEV.password)), 401, WRONG);
+  });
+
+  it('every unknown user costs one dummy password verification, with the same 401 body', async () => {
+    // A name two accounts use, given without an account, finds nobody either.
+    const twinDomain = await t.store.ensureDomain('twinaccount');
+    const twinHash = await hashPassword(DEV.password);
+    await t.store.createUser({ id: 'a1'.repeat(16), domainId, name: 'twinuser', passwordHash: twinHash });
+    await t.store.createUser({ id: 'a2'.repeat(16), domainId: twinDomain.id, name: 'twinuser', passwordHash: twinHash });
+    const cases = [
+      authBody('twinuser', DEV.password, { id: DEV_PROJECT }, null),
+      authBody('nosuchuser'),
+      authBody('nosuchuser', DEV.password, { id: DEV_PROJECT }, null),
+      authBody('devadmin', DEV.password, { id: DEV_PROJECT }, { name: 'nosuchdomain' }),
+      { auth: { identity: { methods: ['password'], password: { user: { id: 'f'.repeat(32), password: DEV.password } } }, scope: { project: { id: DEV_PROJECT } } } },
+    ];
+    for (const body of cases) {
+      const before = dummyVerifications();
+      expectKeystoneError(await postToken(body), 401, WRONG);
+      expect(dummyVerifications()).toBe(before + 1);
+    }
+    // A known user with a wrong password verifies against the user's own hash instead.
+    const before = dummyVerifications();
+    expectKeystoneError(await postToken(authBody('devadmin', 'wrongpassword')), 401, WRONG);
+    expect(dummyVerifications()).toBe(before);
   });
 
   it('an unknown user domain → 401', async () => {

@@ -25,6 +25,8 @@ export interface Config {
   akLockSeconds: number;
   /** Seconds SIGTERM waits for in-flight requests before closing anyway. */
   shutdownTimeout: number;
+  /** Seconds a client has to send a whole request (headers and body) before a 408. */
+  requestTimeout: number;
 }
 
 /** Setting name → [environment variable, kind]. Flags use the kebab-case of the name. */
@@ -48,6 +50,7 @@ export const SETTINGS: Record<keyof Config, [string, Kind]> = {
   akLockThreshold: ['WKS_AK_LOCK_THRESHOLD', 'int'],
   akLockSeconds: ['WKS_AK_LOCK_SECONDS', 'int'],
   shutdownTimeout: ['WKS_SHUTDOWN_TIMEOUT', 'int'],
+  requestTimeout: ['WKS_REQUEST_TIMEOUT', 'int'],
 };
 
 const DEFAULTS: Omit<Config, 'secretKeyFile'> & { secretKeyFile: string | null } = {
@@ -68,6 +71,7 @@ const DEFAULTS: Omit<Config, 'secretKeyFile'> & { secretKeyFile: string | null }
   akLockThreshold: 5,
   akLockSeconds: 300,
   shutdownTimeout: 10,
+  requestTimeout: 60,
 };
 
 export class ConfigError extends Error {}

@@ -36,6 +36,11 @@ export const LIMITS = {
 } as const;
 
 const NO_SUCH_API = 'The API does not exist or has not been published in the environment';
+const UTF8_JSON_ONLY = 'The request body must be application/json encoded in UTF-8.';
+/** A `%` not followed by two hex digits. */
+const MALFORMED_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
+/** Throws on bytes that are not UTF-8 (a body with them is not UTF-8 JSON: 415). */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const SHUTTING_DOWN = 'The service is shutting down; retry on another node.';
 
 /**
@@ -151,7 +156,16 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     // Node counts the request line and all headers against this: room for a long URI too.
-    http: { maxHeaderSize: LIMITS.headers + LIMITS.uri + 1024 },
+    http: {
+      maxHeaderSize: LIMITS.headers + LIMITS.uri + 1024,
+      // Without a Host header Node would answer 400 itself, without our body or request id.
+      requireHostHeader: false,
+      // A client that never finishes its request (slowloris) gets a 408 within about a second of
+      // the limit. Node arms this check only when the timeout is given at construction.
+      connectionsCheckingInterval: 1000,
+      requestTimeout: config.requestTimeout * 1000,
+    },
+    requestTimeout: config.requestTimeout * 1000,
     routerOptions: { maxParamLength: LIMITS.uri, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
     // Errors Node's parser raises before a request exists still get the Huawei shape.
     clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -249,7 +263,11 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
       reply.header('connection', 'close');
       throw new ApiError('unavailable', SHUTTING_DOWN);
     }
-    if (req.routeOptions.url === undefined) return; // the not-found handler answers
+    // No such API is answered here, before any body is read: it comes before the size limits.
+    if (req.routeOptions.url === undefined) {
+      await sendError(reply, 'noSuchApi', NO_SUCH_API);
+      return reply;
+    }
     checkSizeLimits(req, config.bodyLimit);
   });
 
@@ -261,7 +279,7 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
     if (e.validation) return sendError(reply, 'invalidParameter', describeValidationError(e.validation as never, e.validationContext ?? 'body'));
     if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, 'bodyTooLarge', 'The request body is too large.');
     if (e.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return sendError(reply, 'invalidParameter', 'Invalid body: the Content-Length does not match the body.');
-    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, 'unsupportedMediaType', 'The request body must be application/json encoded in UTF-8.');
+    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, 'unsupportedMediaType', UTF8_JSON_ONLY);
     if (err instanceof StoreUnavailableError) {
       req.log.error({ err: (err as Error).cause ?? err }, 'storage unavailable');
       return sendError(reply, 'unavailable', 'The storage is unavailable; retry later.');
@@ -290,6 +308,10 @@ export function installAuthPipeline(scope: FastifyInstance, services: Services) 
       req.principal = principal;
       if (cfg.action) authorize(principal, cfg.action, cfg.projectScoped ? ((req.params as Record<string, string>).project_id ?? '') : null);
     }
+    // The query parser decodes leniently; a malformed escape is a 400, after authentication.
+    const url = req.raw.url ?? '';
+    const q = url.indexOf('?');
+    if (q >= 0 && MALFORMED_ESCAPE.test(url.slice(q + 1))) throw new ApiError('invalidParameter', 'Invalid parameter: the query string contains malformed percent-encoding.');
     if (cfg.body) {
       const raw = req.rawBody;
       if (!raw || raw.length === 0) {
@@ -297,9 +319,15 @@ export function installAuthPipeline(scope: FastifyInstance, services: Services) 
         req.body = undefined;
         return;
       }
-      if (!isJsonContentType(req.headers['content-type'])) throw new ApiError('unsupportedMediaType', 'The request body must be application/json encoded in UTF-8.');
+      if (!isJsonContentType(req.headers['content-type'])) throw new ApiError('unsupportedMediaType', UTF8_JSON_ONLY);
+      let text: string;
       try {
-        req.body = JSON.parse(raw.toString('utf8'));
+        text = strictUtf8.decode(raw);
+      } catch {
+        throw new ApiError('unsupportedMediaType', UTF8_JSON_ONLY);
+      }
+      try {
+        req.body = JSON.parse(text);
       } catch {
         throw new ApiError('invalidParameter', 'Invalid body: it is not valid JSON.');
       }

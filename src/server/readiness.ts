@@ -6,6 +6,7 @@ import { evaluate, type Blocker, type Policy } from '../domain/policy.js';
 import { ReadinessTally, readinessFacts } from '../domain/readiness.js';
 import type { DesktopWithReport } from '../domain/types.js';
 import type { Store } from '../store/store.js';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 
 /** Desktops read per store query by the summary: bounds its memory whatever the project size. */
 export const SUMMARY_PAGE_SIZE = 1000;
@@ -63,6 +64,8 @@ export async function summariseProject(store: Store, projectId: string, policy: 
     for (const { desktop, report } of page) tally.add(evaluate(desktop, report, policy, now));
     if (page.length < pageSize) break;
     after = page[page.length - 1].desktop.desktopId;
+    // A large project takes many pages: let other requests run between them.
+    await yieldToEventLoop();
   }
   const s = tally.summary();
   return {

@@ -47,6 +47,7 @@ describe('defaults', () => {
       akLockThreshold: 5,
       akLockSeconds: 300,
       shutdownTimeout: 10,
+      requestTimeout: 60,
     });
   });
 

@@ -102,6 +102,7 @@ describe('precedence: flags > environment > file > defaults', () => {
         WKS_AK_LOCK_THRESHOLD: '3',
         WKS_AK_LOCK_SECONDS: '60',
         WKS_SHUTDOWN_TIMEOUT: '5',
+        WKS_REQUEST_TIMEOUT: '30',
       },
     );
     expect(cfg).toEqual({
@@ -122,6 +123,7 @@ describe('precedence: flags > environment > file > defaults', () => {
       akLockThreshold: 3,
       akLockSeconds: 60,
       shutdownTimeout: 5,
+      requestTimeout: 30,
     });
   });
 

@@ -1,10 +1,12 @@
 // Permanent access keys over HTTP, in Huawei IAM's shape (/v3.0/OS-CREDENTIAL/credentials):
 // create (the SK is in that answer only), list, show, update status/description, delete.
-// Anyone manages their own keys; iam:users:manage is needed for another user's keys, and only
-// within the caller's account. Errors are Huawei-style (this is not under /v3/).
+// Anyone manages their own keys. Another user's keys need iam:users:manage in the caller's
+// credential (the token's project; for a key, any of its user's projects) and, since roles are
+// project-scoped, the admin role in every project where that user holds a role (mayManageUser);
+// only within the caller's account. Errors are Huawei-style (this is not under /v3/).
 import type { FastifyInstance } from 'fastify';
 import { AccessKeyLimitError, issueAccessKey, MAX_ACCESS_KEYS_PER_USER, MAX_DESCRIPTION_LENGTH } from '../auth/access-keys.js';
-import { ACTIONS, rolesAllow } from '../auth/actions.js';
+import { ACTIONS, mayManageUser, rolesAllow } from '../auth/actions.js';
 import { forgetAccessKey, type Principal } from '../auth/principal.js';
 import { isoMicro } from '../auth/time-format.js';
 import { huaweiErrors } from '../schemas/common.js';
@@ -51,6 +53,12 @@ export async function credentialRoutes(app: FastifyInstance, { services }: { ser
   const { store, secret, clock } = services;
   const manageDenied = () => new ApiError('forbidden', `Policy doesn't allow ${ACTIONS.manageUsers} to be performed.`);
 
+  /** 403 unless the caller is admin wherever `target` holds a role (the store's current grants, not the credential's). */
+  async function ensureMayManage(p: Principal, target: User): Promise<void> {
+    const [mine, theirs] = await Promise.all([store.listRoleAssignments(p.userId), store.listRoleAssignments(target.id)]);
+    if (!mayManageUser(mine, theirs)) throw manageDenied();
+  }
+
   /** The user whose keys are meant: the caller, or another user of the caller's account for an admin. */
   async function targetUser(p: Principal, userId: string | undefined): Promise<User> {
     if (userId === undefined || userId === p.userId) {
@@ -62,6 +70,7 @@ export async function credentialRoutes(app: FastifyInstance, { services }: { ser
     const user = await store.getUser(userId);
     // Another account's users do not exist for this caller.
     if (!user || user.domainId !== p.domainId) throw new ApiError('notFound', `The user ${cut(userId)} does not exist.`);
+    await ensureMayManage(p, user);
     return user;
   }
 
@@ -78,6 +87,7 @@ export async function credentialRoutes(app: FastifyInstance, { services }: { ser
     const owner = await store.getUser(key.userId);
     if (!owner || owner.domainId !== p.domainId) return null;
     if (!rolesAllow(p.roles, ACTIONS.manageUsers)) throw manageDenied();
+    await ensureMayManage(p, owner);
     return key;
   }
 

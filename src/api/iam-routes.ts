@@ -1,10 +1,11 @@
 // The Keystone v3 identity API as Huawei IAM answers it: tokens and project discovery.
 // Errors under /v3/ use Keystone's body (errors.ts picks the family from the URL).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { verifyPassword } from '../auth/passwords.js';
+import { verifyPasswordOf } from '../auth/passwords.js';
 import { rolesAllow, ACTIONS } from '../auth/actions.js';
 import type { Principal } from '../auth/principal.js';
 import type { TokenClaims } from '../auth/token-provider.js';
+import { ListProjectsQuery } from '../schemas/identity.js';
 import { ApiError } from '../server/errors.js';
 import type { Services } from '../server/services.js';
 import type { Project, User } from '../store/store.js';
@@ -90,8 +91,8 @@ export async function iamRoutes(app: FastifyInstance, { services }: { services: 
     async (req, reply) => {
       const a = parseTokenRequest(req.body);
       const user = await findUser(a.user);
-      // One answer for every failure, so names cannot be probed.
-      if (!user || !(await verifyPassword(a.user.password, user.passwordHash))) throw new ApiError('unauthenticated', WRONG_CREDENTIALS);
+      // One answer, and one password verification, for every failure: names cannot be probed by answer or by time.
+      if (!(await verifyPasswordOf(a.user.password, user)) || !user) throw new ApiError('unauthenticated', WRONG_CREDENTIALS);
       if (!user.enabled) throw new ApiError('unauthenticated', 'The user is disabled.');
       const project = await findProject(a.scope, user);
       const roles = project ? await store.getRoles(user.id, project.id) : [];
@@ -153,19 +154,23 @@ export async function iamRoutes(app: FastifyInstance, { services }: { services: 
     },
   );
 
-  app.get<{ Querystring: { name?: string; domain_id?: string; enabled?: boolean } }>(
+  app.get<{ Querystring: { name?: string; domain_id?: string; enabled?: 'true' | 'false' } }>(
     '/v3/projects',
     {
       config: { auth: 'required' },
-      schema: { summary: "List the caller's projects (SDKs find a region's project id here)", tags: ['identity'] },
+      schema: { summary: "List the caller's projects (SDKs find a region's project id here)", tags: ['identity'], querystring: ListProjectsQuery },
     },
     async (req) => {
       const p = req.principal as Principal;
-      const assigned = await store.listRoleAssignments(p.userId);
-      const all = await store.listProjects({ domainId: p.domainId, name: req.query.name });
+      const { name, domain_id: domainId, enabled } = req.query;
       const base = baseUrl(req);
+      const links = { self: `${base}${req.url}`, previous: null, next: null };
+      // Only the caller's account is ever visible: another domain_id has no projects for them.
+      if (domainId !== undefined && domainId !== p.domainId) return { projects: [], links };
+      const assigned = await store.listRoleAssignments(p.userId);
+      const all = await store.listProjects({ domainId: p.domainId, name });
       const projects = all
-        .filter((pr) => assigned.has(pr.id))
+        .filter((pr) => assigned.has(pr.id) && (enabled === undefined || pr.enabled === (enabled === 'true')))
         .map((pr) => ({
           id: pr.id,
           name: pr.name,
@@ -176,7 +181,7 @@ export async function iamRoutes(app: FastifyInstance, { services }: { services: 
           is_domain: false,
           links: { self: `${base}/v3/projects/${pr.id}` },
         }));
-      return { projects, links: { self: `${base}${req.url}`, previous: null, next: null } };
+      return { projects, links };
     },
   );
 }

@@ -2,6 +2,7 @@
 // Huawei SDKs meet. Verification is aksk-signature.ts; this adds the key lookup (cached for
 // at most a second), the date window, the lockout after repeated mismatches and the principal.
 import type { Role } from '../domain/types.js';
+import { CREDENTIAL_HEADERS, REDACTED } from '../logger.js';
 import { ApiError } from '../server/errors.js';
 import type { Store } from '../store/store.js';
 import type { AccessKeyCache, CachedAccessKey } from './access-key-cache.js';
@@ -119,7 +120,10 @@ export class AkskAuthenticator implements Authenticator {
     if (result.reason !== 'signature mismatch') throw fail(AKSK_MESSAGES.verifyFailed(result.reason));
     if (verifySdkSignature(parts, parsed, key.secretKey, { allowDoubledLeadingSlash: true }).ok) throw fail(AKSK_MESSAGES.doubledSlash);
 
-    this.opts.log?.debug({ accessKey: key.accessKey, signedHeaders: parsed.signedHeaders, canonicalRequest: result.canonicalRequest }, 'AK/SK signature mismatch');
+    if (result.canonicalRequest !== undefined) {
+      const canonicalRequest = redactCanonicalRequest(result.canonicalRequest, parsed.signedHeaders);
+      this.opts.log?.debug({ accessKey: key.accessKey, signedHeaders: parsed.signedHeaders, canonicalRequest }, 'AK/SK signature mismatch');
+    }
     const lockedUntil = await this.store.recordSignatureFailure(key.accessKey, input.now, this.opts.lockThreshold, this.opts.lockMs);
     // Mirror the store's update so this process sees the lock (and a later reset) at once.
     if (lockedUntil !== null) {
@@ -132,11 +136,29 @@ export class AkskAuthenticator implements Authenticator {
   }
 }
 
-/** On a path without a project: the user's roles over all their projects (account-level rights). */
+/**
+ * On a path without a project: the user's roles over all their projects. This only says "holds
+ * this role somewhere"; a decision about another project's users (managing their keys) checks
+ * the grants of each project concerned (mayManageUser), so this cannot widen anything.
+ */
 function accountRoles(key: CachedAccessKey): Role[] {
   const all = new Set<Role>();
   for (const roles of key.roles.values()) for (const r of roles) all.add(r);
   return [...all].sort();
+}
+
+/**
+ * The canonical request for a log line: a client may sign X-Subject-Token, X-Auth-Token and the
+ * like, whose values are credentials, so their lines keep only the name. Header values cannot
+ * contain a newline, so the header lines are the 4th to the (3 + signed headers)th.
+ */
+export function redactCanonicalRequest(canonical: string, signedHeaders: readonly string[]): string {
+  const lines = canonical.split('\n');
+  for (let i = 3; i < 3 + signedHeaders.length && i < lines.length; i++) {
+    const name = signedHeaders[i - 3];
+    if (CREDENTIAL_HEADERS.includes(name)) lines[i] = `${name}:${REDACTED}`;
+  }
+  return lines.join('\n');
 }
 
 function fail(message: string): ApiError {

@@ -26,6 +26,36 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
+const SCRYPT_HASH = /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/;
+
+let dummyHash: Promise<string> | null = null;
+let dummyCount = 0;
+
+/** A hash of a random, forgotten password, computed once on first need (a failure is retried next time). */
+function dummyPasswordHash(): Promise<string> {
+  dummyHash ??= hashPassword(randomBytes(24).toString('base64')).catch((err: unknown) => {
+    dummyHash = null;
+    throw err;
+  });
+  return dummyHash;
+}
+
+/**
+ * The password check of a sign-in. A user that was not found (or whose stored hash is not
+ * ours) costs one verification against a dummy hash and fails, so an unknown name takes as
+ * long as a wrong password and response times do not tell which names exist. `verify` is a
+ * seam for tests; it is always the real verification.
+ */
+export async function verifyPasswordOf(password: string, user: { passwordHash: string } | null, verify = verifyPassword): Promise<boolean> {
+  if (user && SCRYPT_HASH.test(user.passwordHash)) return verify(password, user.passwordHash);
+  dummyCount++;
+  await verify(password, await dummyPasswordHash());
+  return false;
+}
+
+/** How many dummy verifications this process has made (for tests of the path above). */
+export const dummyVerifications = (): number => dummyCount;
+
 /** Rules for a new password: long enough to matter, short enough to hash cheaply. */
 export function passwordProblem(password: string): string | null {
   if (password.length < 8) return 'the password must have at least 8 characters';

@@ -6,6 +6,8 @@ import type { Role } from '../domain/types.js';
 import type { ServerSecret } from './server-secret.js';
 
 const VERSION = 1;
+/** Unpadded base64url, as issued: Node's lenient decoder would also take padding, the +/ alphabet and skip other characters. */
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 export interface TokenClaims {
   tokenId: string;
@@ -67,8 +69,10 @@ export class TokenProvider {
   }
 
   private decrypt(token: string): { ok: true; claims: TokenClaims } | { ok: false; reason: 'garbled' } {
-    if (token.length < 60 || token.length > 4096) return { ok: false, reason: 'garbled' };
+    if (token.length < 60 || token.length > 4096 || !BASE64URL.test(token)) return { ok: false, reason: 'garbled' };
     const raw = Buffer.from(token, 'base64url');
+    // Node's decoder ignores the unused low bits of the last character: only the spelling we issue is one token.
+    if (raw.toString('base64url') !== token) return { ok: false, reason: 'garbled' };
     if (raw.length < 1 + 4 + 12 + 16 + 2 || raw[0] !== VERSION) return { ok: false, reason: 'garbled' };
     const k = this.secret.tokenKeys.find((t) => t.id.equals(raw.subarray(1, 5)));
     if (!k) return { ok: false, reason: 'garbled' };

@@ -81,6 +81,8 @@ export interface Store {
   /** Throws StoreConflictError if the id or (domain, name) exists. */
   createProject(p: { id: string; name: string; domainId: string; description?: string }): Promise<Project>;
   getProject(id: string): Promise<Project | null>;
+  /** False when there is no such project. A disabled project issues no tokens and is listed only with enabled=false. */
+  setProjectEnabled(id: string, enabled: boolean): Promise<boolean>;
   listProjects(filter?: { domainId?: string; name?: string }): Promise<Project[]>;
   countUsers(): Promise<number>;
   /** Throws StoreConflictError if (domain, name) exists. */

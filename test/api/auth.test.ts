@@ -96,6 +96,19 @@ describe('401 APIGW.0301', () => {
     }
   });
 
+  it('a token spelled any other way than as issued (same bytes under a lenient decoder) is garbled', async () => {
+    const mid = admin.length >> 1;
+    const variants = [admin.slice(0, mid) + '!!!' + admin.slice(mid), admin.slice(0, mid) + '.' + admin.slice(mid), admin.slice(0, mid) + ' ' + admin.slice(mid), admin + '=='];
+    // The standard alphabet (every variant is covered deterministically in test/unit/token-provider.test.ts).
+    const standard = admin.replace(/-/g, '+').replace(/_/g, '/');
+    if (standard !== admin) variants.push(standard);
+    for (const bad of variants) {
+      expect(bad).not.toBe(admin);
+      expectHuaweiError(await sysprep(bad), 401, { error_code: 'APIGW.0301', error_msg: GARBLED_MSG });
+    }
+    expect((await sysprep(admin)).statusCode).toBe(200);
+  });
+
   it('an unsupported Authorization scheme', async () => {
     const res = await t.app.inject({ method: 'GET', url: SYSPREP, headers: { authorization: 'Basic ZGV2YWRtaW46ZGV2cGFzc3dvcmQ=' } });
     expectHuaweiErrorMatching(res, 401, 'APIGW.0301', /^Incorrect IAM authentication information: /);

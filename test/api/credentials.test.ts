@@ -9,7 +9,7 @@ import { createApp, createServices } from '../../src/server/app.js';
 import { authenticatorsFor } from '../../src/server/authenticators.js';
 import { DEV } from '../../src/server/dev-seed.js';
 import { buildTestApp, devToken, DEV_PROJECT, type TestApp } from '../helpers/app.js';
-import { expectHuaweiError, expectJson, requestIdOf } from '../helpers/api-assert.js';
+import { expectHuaweiError, expectJson, expectKeystoneError, requestIdOf } from '../helpers/api-assert.js';
 import { signHeaders } from '../helpers/sign.js';
 
 const BASE = '/v3.0/OS-CREDENTIAL/credentials';
@@ -242,18 +242,47 @@ describe('bad requests change nothing', () => {
   });
 });
 
+/** An app on the shared store whose logs (at `level`) are captured in `lines`. */
+async function loggedApp(level: string) {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const log = createLogger(level, sink);
+  const services = createServices(t.config, t.store, t.services.secret, { clock: () => t.clock.now, logger: log, authenticators: (base) => authenticatorsFor(base, { log }) });
+  return { app: await createApp(services, log), lines };
+}
+
 describe('the SK never reaches a log', () => {
+  it('a mismatch on a signed X-Subject-Token: the debug line shows the header, not the token', async () => {
+    const { app, lines } = await loggedApp('debug');
+    try {
+      const u = await newUser();
+      const c = await createOk(u.token!, u.id);
+      const url = '/v3/auth/tokens';
+      const headers = signHeaders({ ak: c.access, sk: c.secret, method: 'GET', url, headers: { Host: 'localhost', 'X-Subject-Token': u.token! }, date: new Date(t.clock.now) });
+      const signed = await app.inject({ method: 'GET', url, headers });
+      expect(signed.statusCode, signed.body).toBe(200);
+      expectKeystoneError(
+        await app.inject({ method: 'GET', url: `${url}?tampered=1`, headers }),
+        401,
+        'Incorrect IAM authentication information: verify aksk signature fail, the signature does not match the request (check the SK, and that the method, path, query, signed headers and body are sent exactly as signed)',
+      );
+      const text = lines.join('');
+      expect(text).toContain('AK/SK signature mismatch');
+      expect(text).toContain('x-subject-token:[REDACTED]');
+      expect(text).not.toContain(u.token!);
+      expect(text).not.toContain(c.secret);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('creating and using a key at trace level logs neither the SK nor the signature', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString('utf8'));
-        done();
-      },
-    });
-    const log = createLogger('trace', sink);
-    const services = createServices(t.config, t.store, t.services.secret, { clock: () => t.clock.now, logger: log, authenticators: (base) => authenticatorsFor(base, { log }) });
-    const app = await createApp(services, log);
+    const { app, lines } = await loggedApp('trace');
     try {
       const u = await newUser();
       const res = await app.inject({ method: 'POST', url: BASE, headers: json(u.token!), payload: { credential: { user_id: u.id } } });

@@ -2,6 +2,7 @@
 // project id or name, the token body, validation, revocation, project discovery, and the
 // Keystone error family under /v3/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dummyVerifications, hashPassword } from '../../src/auth/passwords.js';
 import { DEV } from '../../src/server/dev-seed.js';
 import { buildTestApp, DEV_PROJECT, type TestApp } from '../helpers/app.js';
 import { expectHuaweiError, expectJson, expectKeystoneError, requestIdOf } from '../helpers/api-assert.js';
@@ -126,6 +127,30 @@ describe('POST /v3/auth/tokens', () => {
 
   it('an unknown user → the same 401 (names cannot be probed)', async () => {
     expectKeystoneError(await postToken(authBody('nobody', DEV.password)), 401, WRONG);
+  });
+
+  it('every unknown user costs one dummy password verification, with the same 401 body', async () => {
+    // A name two accounts use, given without an account, finds nobody either.
+    const twinDomain = await t.store.ensureDomain('twinaccount');
+    const twinHash = await hashPassword(DEV.password);
+    await t.store.createUser({ id: 'a1'.repeat(16), domainId, name: 'twinuser', passwordHash: twinHash });
+    await t.store.createUser({ id: 'a2'.repeat(16), domainId: twinDomain.id, name: 'twinuser', passwordHash: twinHash });
+    const cases = [
+      authBody('twinuser', DEV.password, { id: DEV_PROJECT }, null),
+      authBody('nosuchuser'),
+      authBody('nosuchuser', DEV.password, { id: DEV_PROJECT }, null),
+      authBody('devadmin', DEV.password, { id: DEV_PROJECT }, { name: 'nosuchdomain' }),
+      { auth: { identity: { methods: ['password'], password: { user: { id: 'f'.repeat(32), password: DEV.password } } }, scope: { project: { id: DEV_PROJECT } } } },
+    ];
+    for (const body of cases) {
+      const before = dummyVerifications();
+      expectKeystoneError(await postToken(body), 401, WRONG);
+      expect(dummyVerifications()).toBe(before + 1);
+    }
+    // A known user with a wrong password verifies against the user's own hash instead.
+    const before = dummyVerifications();
+    expectKeystoneError(await postToken(authBody('devadmin', 'wrongpassword')), 401, WRONG);
+    expect(dummyVerifications()).toBe(before);
   });
 
   it('an unknown user domain → 401', async () => {
@@ -260,6 +285,51 @@ describe('GET /v3/projects', () => {
     const { token } = await issue('devadmin');
     const res = await t.app.inject({ method: 'GET', url: '/v3/projects', headers: { 'x-auth-token': token } });
     expect((expectJson(res) as { projects: { id: string }[] }).projects.map((p) => p.id)).toEqual([DEV_PROJECT]);
+  });
+});
+
+describe('GET /v3/projects: its query parameters', () => {
+  const list = async (query: string, user = 'devadmin') => {
+    const { token } = await issue(user);
+    return t.app.inject({ method: 'GET', url: `/v3/projects?${query}`, headers: { 'x-auth-token': token } });
+  };
+  const ids = async (query: string) => (expectJson(await list(query)) as { projects: { id: string }[] }).projects.map((p) => p.id);
+
+  it('a repeated parameter → 400 Keystone body (not a 500), for each of them', async () => {
+    expectKeystoneError(await list('name=a&name=b'), 400, 'Invalid parameter name: must be string.');
+    expectKeystoneError(await list('domain_id=a&domain_id=b'), 400, 'Invalid parameter domain_id: must be string.');
+    expectKeystoneError(await list('enabled=true&enabled=false'), 400, 'Invalid parameter enabled: must be string.');
+  });
+
+  it('enabled is "true" or "false"; an unknown parameter is refused (a filter we lack must not be ignored)', async () => {
+    expectKeystoneError(await list('enabled=yes'), 400, 'Invalid parameter enabled: must be equal to one of the allowed values.');
+    expectKeystoneError(await list('enabled='), 400, 'Invalid parameter enabled: must be equal to one of the allowed values.');
+    expectKeystoneError(await list('parent_id=x'), 400, 'Unknown query parameter parent_id.');
+    expectKeystoneError(await list(`name=${'n'.repeat(256)}`), 400, 'Invalid parameter name: must NOT have more than 255 characters.');
+  });
+
+  it('authentication still comes first', async () => {
+    expectKeystoneError(await t.app.inject({ method: 'GET', url: '/v3/projects?name=a&name=b' }), 401, 'Incorrect IAM authentication information: x-auth-token not found');
+  });
+
+  it('enabled=true|false filters', async () => {
+    const off = 'd0d1d2d3d4d5d6d7d8d9dadbdcdddedf';
+    await t.store.createProject({ id: off, name: 'eu-west-0', domainId });
+    const admin = (await t.store.getUserByName(domainId, 'devadmin'))!;
+    await t.store.grantRole(admin.id, off, 'viewer', t.clock.now - 5000);
+    expect(await t.store.setProjectEnabled(off, false)).toBe(true);
+    expect((await ids('')).sort()).toEqual([DEV_PROJECT, off].sort());
+    expect(await ids('enabled=true')).toEqual([DEV_PROJECT]);
+    expect(await ids('enabled=false')).toEqual([off]);
+    expect(await ids('enabled=false&name=cn-north-4')).toEqual([]);
+    await t.store.revokeRole(admin.id, off, 'viewer', t.clock.now - 5000);
+  });
+
+  it('domain_id filters: the caller’s own domain lists, any other lists nothing', async () => {
+    expect(await ids(`domain_id=${domainId}&name=cn-north-4`)).toEqual([DEV_PROJECT]);
+    expect(await ids(`domain_id=${'e'.repeat(32)}`)).toEqual([]);
+    const foreign = await t.store.ensureDomain('projectsforeign');
+    expect(await ids(`domain_id=${foreign.id}`)).toEqual([]);
   });
 });
 

@@ -144,6 +144,17 @@ describe('identity', () => {
     expect(all).toEqual(expect.arrayContaining([p.id, q.id, r.id]));
   });
 
+  it('projects: disable and enable', async () => {
+    const d = await newDomain();
+    const p = await store.createProject({ id: hex32(), name: 'cn-east-3', domainId: d.id });
+    expect(await store.setProjectEnabled(p.id, false)).toBe(true);
+    expect(await store.getProject(p.id)).toEqual({ ...p, enabled: false });
+    expect(await store.listProjects({ domainId: d.id })).toEqual([{ ...p, enabled: false }]);
+    expect(await store.setProjectEnabled(p.id, true)).toBe(true);
+    expect(await store.getProject(p.id)).toEqual(p);
+    expect(await store.setProjectEnabled(hex32(), false)).toBe(false);
+  });
+
   it('users: create, by id, by name, across domains, list, count, conflicts', async () => {
     const d1 = await newDomain();
     const d2 = await newDomain();

@@ -5,13 +5,16 @@ import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessKeyCache } from '../../src/auth/access-key-cache.js';
 import { ACCESS_KEY_ID_RE, generateAccessKeyId, generateSecretKey, issueAccessKey, AccessKeyLimitError } from '../../src/auth/access-keys.js';
 import { AkskAuthenticator } from '../../src/auth/aksk-authenticator.js';
+import { signRequest } from '../../src/auth/aksk-signature.js';
 import type { AuthInput } from '../../src/auth/principal.js';
 import { sealSecret } from '../../src/auth/secret-box.js';
 import { secretFromMasters } from '../../src/auth/server-secret.js';
+import { createLogger } from '../../src/logger.js';
 import { ApiError } from '../../src/server/errors.js';
 import type { Store } from '../../src/store/store.js';
 import { openTestStore } from '../helpers/store.js';
@@ -133,5 +136,65 @@ describe('access key generation', () => {
     await issueAccessKey(store, secret, u.id, 'two', 1001);
     await expect(issueAccessKey(store, secret, u.id, 'three', 1002)).rejects.toBeInstanceOf(AccessKeyLimitError);
     expect(await store.listAccessKeys(u.id)).toHaveLength(2);
+  });
+});
+
+describe('the debug line of a mismatch', () => {
+  it('shows the canonical request with the values of credential headers redacted (a real logger at debug level)', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const log = createLogger('debug', sink);
+    const { key, secretKey } = await issueAccessKey(store, secret, userId, 'logged', 0);
+    const subject = 'SUBJECTTOKEN' + 'a'.repeat(80);
+    const authToken = 'AUTHTOKEN' + 'b'.repeat(80);
+    const date = '20260105T100000Z';
+    const headers = new Map<string, string>([
+      ['host', 'localhost'],
+      ['x-sdk-date', date],
+      ['x-subject-token', subject],
+      ['x-auth-token', authToken],
+      ['x-project-id', PROJECT],
+    ]);
+    const signed = ['authorization', 'host', 'x-auth-token', 'x-project-id', 'x-sdk-date', 'x-subject-token'];
+    // A signature that does not match (made with another key), over headers that include credentials.
+    const signature = signRequest('not-the-sk', 'anything');
+    headers.set('authorization', `SDK-HMAC-SHA256 Access=${key.accessKey}, SignedHeaders=${signed.join(';')}, Signature=${signature}`);
+    const input: AuthInput = {
+      method: 'GET',
+      rawUrl: '/v3/auth/tokens?probe=1',
+      header: (n) => headers.get(n),
+      headerCount: (n) => (headers.has(n) ? 1 : 0),
+      body: async () => Buffer.alloc(0),
+      pathProjectId: null,
+      now: sdkDateMs(date),
+    };
+    const aksk = new AkskAuthenticator(store, new AccessKeyCache(store, secret, 1000, () => 0), { lockThreshold: 5, lockMs: 300_000, log });
+    expect(await refusal(aksk.authenticate(input))).toMatch(/the signature does not match/);
+
+    const entry = lines.map((l) => JSON.parse(l) as { msg: string; canonicalRequest?: string }).find((l) => l.msg === 'AK/SK signature mismatch');
+    expect(entry?.canonicalRequest).toBe(
+      [
+        'GET',
+        '/v3/auth/tokens/',
+        'probe=1',
+        'authorization:[REDACTED]',
+        'host:localhost',
+        'x-auth-token:[REDACTED]',
+        `x-project-id:${PROJECT}`,
+        `x-sdk-date:${date}`,
+        'x-subject-token:[REDACTED]',
+        '',
+        signed.join(';'),
+        'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      ].join('\n'),
+    );
+    const text = lines.join('');
+    for (const secretText of [subject, authToken, signature, secretKey]) expect(text).not.toContain(secretText);
+    await store.deleteAccessKey(key.accessKey);
   });
 });

@@ -100,6 +100,8 @@ describe('PolicyHolder', () => {
     writeFileSync(file, '{}');
     const h = holder();
     h.watch(20);
+    // fs.watchFile takes its first stat asynchronously: an edit before it would be its baseline.
+    await new Promise((r) => setTimeout(r, 200));
     writeFileSync(file, JSON.stringify({ min_sysprep_version: '10.0.19041.0' }));
     await until(() => h.current.minSysprepVersion === '10.0.19041.0', 'the edit');
 

@@ -297,6 +297,9 @@ export class PostgresStore implements Store {
     const [r] = await this.rows('SELECT * FROM projects WHERE id = $1', [id], 'wks_get_project');
     return r ? projectFromRow(r) : null;
   }
+  async setProjectEnabled(id: string, enabled: boolean) {
+    return ((await this.query('UPDATE projects SET enabled = $1 WHERE id = $2', [enabled, id])).rowCount ?? 0) > 0;
+  }
   async listProjects(filter: { domainId?: string; name?: string } = {}) {
     return (
       await this.rows('SELECT * FROM projects WHERE ($1::text IS NULL OR domain_id = $1) AND ($2::text IS NULL OR name = $2) ORDER BY name, id', [filter.domainId ?? null, filter.name ?? null])

@@ -138,6 +138,9 @@ export class SqliteStore implements Store {
       return r ? projectFromRow(r) : null;
     });
   }
+  setProjectEnabled(id: string, enabled: boolean) {
+    return this.guard(() => this.st('UPDATE projects SET enabled = ? WHERE id = ?').run(enabled ? 1 : 0, id).changes > 0);
+  }
   listProjects(filter: { domainId?: string; name?: string } = {}) {
     return this.guard(() =>
       (this.st('SELECT * FROM projects WHERE (@d IS NULL OR domain_id = @d) AND (@n IS NULL OR name = @n) ORDER BY name, id').all({ d: filter.domainId ?? null, n: filter.name ?? null }) as Row[]).map(projectFromRow),

@@ -29,6 +29,8 @@ export interface Config {
   shutdownTimeout: number;
   /** Seconds a client has to send a whole request (headers and body) before a 408. */
   requestTimeout: number;
+  /** Base URL clients reach this service at (behind a load balancer); the token catalog lists it. Null: from the request's Host. */
+  publicUrl: string | null;
 }
 
 /** Setting name → [environment variable, kind]. Flags use the kebab-case of the name. */
@@ -54,6 +56,7 @@ export const SETTINGS: Record<keyof Config, [string, Kind]> = {
   akLockSeconds: ['WKS_AK_LOCK_SECONDS', 'int'],
   shutdownTimeout: ['WKS_SHUTDOWN_TIMEOUT', 'int'],
   requestTimeout: ['WKS_REQUEST_TIMEOUT', 'int'],
+  publicUrl: ['WKS_PUBLIC_URL', 'nullable'],
 };
 
 const DEFAULTS: Omit<Config, 'secretKeyFile'> & { secretKeyFile: string | null } = {
@@ -76,6 +79,7 @@ const DEFAULTS: Omit<Config, 'secretKeyFile'> & { secretKeyFile: string | null }
   akLockSeconds: 300,
   shutdownTimeout: 10,
   requestTimeout: 60,
+  publicUrl: null,
 };
 
 export class ConfigError extends Error {}
@@ -139,6 +143,7 @@ export function loadConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEn
   cfg.dataDir = resolve(cfg.dataDir);
   cfg.secretKeyFile = resolve((merged.secretKeyFile as string | null) ?? join(cfg.dataDir, 'secret.key'));
   if (cfg.policyFile) cfg.policyFile = resolve(cfg.policyFile);
+  if (cfg.publicUrl !== null && !/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(cfg.publicUrl)) throw new ConfigError(`public url must be an http(s) URL without query, got ${JSON.stringify(cfg.publicUrl)}`);
   if (cfg.workers < 1) throw new ConfigError('workers must be at least 1');
   if (cfg.pgPoolSize < 1) throw new ConfigError('pg pool size must be at least 1');
   if (cfg.pgConnectTimeoutMs < 1 || cfg.pgStatementTimeoutMs < 1) throw new ConfigError('pg timeouts must be at least 1 ms');

@@ -56,12 +56,14 @@ function parseTokenRequest(body: unknown): PasswordAuth {
   };
 }
 
-function baseUrl(req: FastifyRequest): string {
-  return `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+/** Where clients reach us: the configured public URL, else what the request's Host says. */
+function baseUrl(req: FastifyRequest, publicUrl: string | null): string {
+  return publicUrl ?? `${req.protocol}://${req.headers.host ?? 'localhost'}`;
 }
 
 export async function iamRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const { store, tokens, tokenAuth, invalidations, clock } = services;
+  const publicUrl = services.config.publicUrl?.replace(/\/+$/, '') ?? null;
 
   async function findUser(a: PasswordAuth['user']): Promise<User | null> {
     if (a.id) return store.getUser(a.id);
@@ -113,7 +115,7 @@ export async function iamRoutes(app: FastifyInstance, { services }: { services: 
         // A password change or role change at this very millisecond must not outlive the token.
         Math.max(now, user.validAfter),
       );
-      return reply.code(201).header('x-subject-token', token).send(tokenBody(claims, baseUrl(req), project.name));
+      return reply.code(201).header('x-subject-token', token).send(tokenBody(claims, baseUrl(req, publicUrl), project.name));
     },
   );
 
@@ -138,7 +140,7 @@ export async function iamRoutes(app: FastifyInstance, { services }: { services: 
     { config: { auth: 'required' }, schema: { summary: 'Validate a token (X-Subject-Token)', tags: ['identity'] } },
     async (req, reply) => {
       const claims = await subject(req);
-      return reply.header('x-subject-token', req.headers['x-subject-token']).send(tokenBody(claims, baseUrl(req), claims.projectName));
+      return reply.header('x-subject-token', req.headers['x-subject-token']).send(tokenBody(claims, baseUrl(req, publicUrl), claims.projectName));
     },
   );
 
@@ -163,7 +165,7 @@ export async function iamRoutes(app: FastifyInstance, { services }: { services: 
     async (req) => {
       const p = req.principal as Principal;
       const { name, domain_id: domainId, enabled } = req.query;
-      const base = baseUrl(req);
+      const base = baseUrl(req, publicUrl);
       const links = { self: `${base}${req.url}`, previous: null, next: null };
       // Only the caller's account is ever visible: another domain_id has no projects for them.
       if (domainId !== undefined && domainId !== p.domainId) return { projects: [], links };

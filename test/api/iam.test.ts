@@ -350,3 +350,23 @@ describe('the Keystone error family under /v3/', () => {
     expectHuaweiError(res, 404, { error_code: 'APIGW.0101', error_msg: 'The API does not exist or has not been published in the environment' });
   });
 });
+
+describe('the token catalog behind a load balancer (WKS_PUBLIC_URL)', () => {
+  it('lists the configured public URL, not the request Host', async () => {
+    const p = await buildTestApp({ fleet: false, config: { publicUrl: 'https://workspace.example.com/' } });
+    try {
+      const res = await p.app.inject({
+        method: 'POST',
+        url: '/v3/auth/tokens',
+        headers: { 'content-type': 'application/json', host: 'evil.example.com' },
+        payload: JSON.stringify(authBody('devadmin')),
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      const body = JSON.parse(res.body) as TokenBody;
+      const urls = body.token.catalog.flatMap((c) => c.endpoints.map((e) => e.url)).sort();
+      expect(urls).toEqual([`https://workspace.example.com/v2/${DEV_PROJECT}`, 'https://workspace.example.com/v3']);
+    } finally {
+      await p.close();
+    }
+  });
+});

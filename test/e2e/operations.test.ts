@@ -58,6 +58,10 @@ describe('first start outside dev mode', () => {
     expect(statSync(join(dataDir, 'secret.key')).mode & 0o777).toBe(0o600);
   });
 
+  it.runIf(testStoreKind === 'sqlite')('creates the SQLite store (password hashes, sealed SKs) readable by its owner only', () => {
+    for (const f of ['workspace.db', 'workspace.db-wal']) expect(statSync(join(dataDir, f)).mode & 0o777).toBe(0o600);
+  });
+
   it('the printed password gets a token for the admin, who can use the project', async () => {
     const res = await adminToken(srv.base);
     expect(res.status, await res.clone().text()).toBe(201);

@@ -49,6 +49,7 @@ describe('defaults', () => {
       akLockSeconds: 300,
       shutdownTimeout: 10,
       requestTimeout: 60,
+      publicUrl: null,
     });
   });
 
@@ -105,6 +106,7 @@ describe('precedence: flags > environment > file > defaults', () => {
         WKS_AK_LOCK_SECONDS: '60',
         WKS_SHUTDOWN_TIMEOUT: '5',
         WKS_REQUEST_TIMEOUT: '30',
+        WKS_PUBLIC_URL: 'https://workspace.example.com',
       },
     );
     expect(cfg).toEqual({
@@ -127,6 +129,7 @@ describe('precedence: flags > environment > file > defaults', () => {
       akLockSeconds: 60,
       shutdownTimeout: 5,
       requestTimeout: 30,
+      publicUrl: 'https://workspace.example.com',
     });
   });
 
@@ -250,5 +253,14 @@ describe('dev mode binds 127.0.0.1 unless a host is given', () => {
 
   it('outside dev mode the default is every interface', () => {
     expect(loadConfig({}, { WKS_DEV: 'false' }).host).toBe('0.0.0.0');
+  });
+});
+
+describe('public url', () => {
+  it('must be an http(s) URL without query', () => {
+    expect(loadConfig({ publicUrl: 'https://wks.example.com/api' }, {}).publicUrl).toBe('https://wks.example.com/api');
+    for (const bad of ['wks.example.com', 'ftp://wks', 'https://wks.example.com/?a=1', 'https://']) {
+      expect(() => loadConfig({ publicUrl: bad }, {})).toThrow(ConfigError);
+    }
   });
 });

@@ -2,7 +2,7 @@
 // IMMEDIATE transactions (a deferred read-then-write can fail with SQLITE_BUSY_SNAPSHOT).
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DesktopInput, Role, SysprepReport } from '../../domain/types.js';
 import {
@@ -55,7 +55,12 @@ export class SqliteStore implements Store {
   private pageIds: Database.Statement | null = null;
 
   constructor(file: string, opts: { cacheMb?: number } = {}) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (file !== ':memory:') {
+      mkdirSync(dirname(file), { recursive: true });
+      // Password hashes and sealed SKs live here: readable by the owner only (SQLite gives its
+      // -wal and -shm files the database file's mode).
+      closeSync(openSync(file, 'a', 0o600));
+    }
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');

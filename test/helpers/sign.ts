@@ -2,6 +2,7 @@
  * Client-side SDK-HMAC-SHA256 signing for tests, built on src/auth/aksk-signature.ts.
  * Returns the headers to send: the given ones, X-Sdk-Date and Authorization.
  */
+import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import {
   canonicalRequest,
@@ -67,3 +68,25 @@ export function signHeaders(input: SignHeadersInput): Record<string, string> {
   out.Authorization = `${SDK_SIGNING_ALGORITHM} Access=${input.ak}, SignedHeaders=${signed.join(';')}, Signature=${signature}`;
   return out;
 }
+
+/** One known-answer vector of test/fixtures/aksk-signing.json (a copy of the shared vectors). */
+export interface SigningVector {
+  name: string;
+  ak: string;
+  sk: string;
+  method: string;
+  path: string;
+  query: string;
+  headers: Record<string, string>;
+  signed_headers: string[];
+  body: string;
+  canonical_uri?: string;
+  signature: string;
+}
+
+export interface SigningFixture {
+  signing_vectors: SigningVector[];
+  canonical_query_vectors: { wire_query: string; canonical: string }[];
+}
+
+export const signingFixture = JSON.parse(readFileSync(new URL('../fixtures/aksk-signing.json', import.meta.url), 'utf8')) as SigningFixture;

@@ -1,7 +1,6 @@
 // The AK/SK authenticator on a real store, driven by the known-answer vectors of
 // shared/vectors/aksk-signing.json (the Go SDK's conventions included: only x-sdk-date signed,
 // a JSON body ending in a newline) and by generated keys.
-import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,21 +16,10 @@ import { secretFromMasters } from '../../src/auth/server-secret.js';
 import { createLogger } from '../../src/logger.js';
 import { ApiError } from '../../src/server/errors.js';
 import type { Store } from '../../src/store/store.js';
+import { signingFixture, type SigningVector } from '../helpers/sign.js';
 import { openTestStore } from '../helpers/store.js';
 
-interface SigningVector {
-  name: string;
-  ak: string;
-  sk: string;
-  method: string;
-  path: string;
-  query: string;
-  headers: Record<string, string>;
-  signed_headers: string[];
-  body: string;
-  signature: string;
-}
-const vectors = (JSON.parse(readFileSync(new URL('../fixtures/aksk-signing.json', import.meta.url), 'utf8')) as { signing_vectors: SigningVector[] }).signing_vectors;
+const vectors = signingFixture.signing_vectors;
 
 const secret = secretFromMasters([Buffer.alloc(32, 3)]);
 const PROJECT = '0bcc05efb100f2a92f53c011f262dfa0';

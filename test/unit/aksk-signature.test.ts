@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import querystring from 'node:querystring';
@@ -27,28 +26,9 @@ import {
   type ParsedSdkAuthorization,
   type SignedRequestParts,
 } from '../../src/auth/aksk-signature.js';
-import { bodyBytes, sdkDate, signHeaders } from '../helpers/sign.js';
+import { bodyBytes, sdkDate, signHeaders, signingFixture } from '../helpers/sign.js';
 
-interface SigningVector {
-  name: string;
-  ak: string;
-  sk: string;
-  method: string;
-  path: string;
-  query: string;
-  headers: Record<string, string>;
-  signed_headers: string[];
-  body: string;
-  canonical_uri?: string;
-  signature: string;
-}
-interface Fixture {
-  signing_vectors: SigningVector[];
-  canonical_query_vectors: { wire_query: string; canonical: string }[];
-}
-const fixture = JSON.parse(
-  readFileSync(new URL('../fixtures/aksk-signing.json', import.meta.url), 'utf8'),
-) as Fixture;
+const fixture = signingFixture;
 
 /** Request parts from a URL (path?query) and headers in any case. */
 function partsOf(method: string, url: string, headers: Record<string, string>, body: Buffer | string = ''): SignedRequestParts {

@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
+import { PROJECT_ID_PATTERN } from '../schemas/common.js';
 
-export const PROJECT_ID_RE = /^[0-9a-f]{32}$/;
+export const PROJECT_ID_RE = new RegExp(PROJECT_ID_PATTERN);
 
 export class CliError extends Error {}
 

@@ -11,7 +11,8 @@ import { StoreUnavailableError } from '../store/store.js';
 import { ApiError, ERROR_CONTENT_TYPE, errorBody, familyForUrl, type ErrorName } from './errors.js';
 import { nextRequestId } from './request-id.js';
 import type { Services } from './services.js';
-import { NO_QUERY, describeValidationError, validatorCompiler } from './validation.js';
+import { NO_QUERY, describeValidationError, invalidParameterMessage, validatorCompiler } from './validation.js';
+import { PROJECT_ID_PATTERN } from '../schemas/common.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -42,6 +43,17 @@ const MALFORMED_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
 /** Throws on bytes that are not UTF-8 (a body with them is not UTF-8 JSON: 415). */
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const SHUTTING_DOWN = 'The service is shutting down; retry on another node.';
+const PROJECT_ID = new RegExp(PROJECT_ID_PATTERN);
+
+/**
+ * Authorization for the path's project. A project_id of the wrong form is named as a 400 once
+ * the caller is authenticated (issue 2 point 2), before the 403 of a well-formed foreign project.
+ */
+function authorizeForPath(principal: Principal, cfg: FastifyContextConfig, projectId: string | undefined): void {
+  if (!cfg.action) return;
+  if (cfg.projectScoped && !PROJECT_ID.test(projectId ?? '')) throw new ApiError('invalidParameter', invalidParameterMessage('project_id'));
+  authorize(principal, cfg.action, cfg.projectScoped ? (projectId ?? '') : null);
+}
 
 /**
  * 414/431 for a URI or headers beyond DESIGN §2.5's limits (Node's own limit is set higher),
@@ -224,7 +236,7 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
       checkSizeLimits(req, config.bodyLimit);
       if (cfg.auth !== 'none') {
         const principal = await authenticate(services.authenticators, authInputFor(req, services, found.params));
-        if (cfg.action) authorize(principal, cfg.action, cfg.projectScoped ? (found.params.project_id ?? '') : null);
+        authorizeForPath(principal, cfg, found.params.project_id);
       }
       await sendError(reply, 'invalidParameter', 'Invalid parameter: the path contains malformed percent-encoding.');
     } catch (e) {
@@ -306,7 +318,7 @@ export function installAuthPipeline(scope: FastifyInstance, services: Services) 
     if (cfg.auth !== 'none') {
       const principal = await authenticate(services.authenticators, authInputFor(req, services));
       req.principal = principal;
-      if (cfg.action) authorize(principal, cfg.action, cfg.projectScoped ? ((req.params as Record<string, string>).project_id ?? '') : null);
+      authorizeForPath(principal, cfg, (req.params as Record<string, string>).project_id);
     }
     // The query parser decodes leniently; a malformed escape is a 400, after authentication.
     const url = req.raw.url ?? '';

@@ -37,6 +37,9 @@ const PARAM_RULES: Record<string, string> = {
   offset: 'must be a non-negative integer',
 };
 
+/** The error_msg for a path or query parameter that breaks its rule. */
+export const invalidParameterMessage = (name: string) => `Invalid parameter ${name}: ${PARAM_RULES[name] ?? 'is invalid'}.`;
+
 /** One error_msg for the first failing rule; context is Fastify's httpPart. */
 export function describeValidationError(errors: ErrorObject[], context: string): string {
   const e = errors[0];

@@ -484,9 +484,9 @@ describe('same authorization as tokens', () => {
     expect(JSON.parse(own.body)).toEqual({ desktops: [], total_count: 0 });
   });
 
-  it('a malformed project_id in the path is a 403 once authenticated', async () => {
+  it('a malformed project_id in the path is a 400 naming it, once authenticated', async () => {
     const res = await signed({ url: '/v2/NOT-A-PROJECT/desktops', headers: { Host: 'localhost' } });
-    expectHuaweiError(res, 403, { error_code: 'APIGW.0302', error_msg: "Policy doesn't allow workspace:desktops:list to be performed on project NOT-A-PROJECT." });
+    expectHuaweiError(res, 400, { error_code: 'WKS.00000400', error_msg: 'Invalid parameter project_id: must be 32 lowercase hexadecimal characters.' });
   });
 
   it('a path with malformed percent-encoding: the raw path is what is signed, and the 400 comes after authentication', async () => {

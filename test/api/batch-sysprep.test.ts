@@ -152,10 +152,10 @@ describe('POST /v2/{project_id}/sysprep', () => {
         error_msg: `Policy doesn't allow workspace:desktops:getSysPrepInfo to be performed on project ${other}.`,
       });
     });
-    it('a malformed project id → 403 once authenticated', async () => {
-      expectHuaweiError(await batch({ desktop_ids: [FIRST] }, admin, 'NOT-A-PROJECT'), 403, {
-        error_code: 'APIGW.0302',
-        error_msg: "Policy doesn't allow workspace:desktops:getSysPrepInfo to be performed on project NOT-A-PROJECT.",
+    it('a malformed project id → 400 naming project_id once authenticated', async () => {
+      expectHuaweiError(await batch({ desktop_ids: [FIRST] }, admin, 'NOT-A-PROJECT'), 400, {
+        error_code: 'WKS.00000400',
+        error_msg: 'Invalid parameter project_id: must be 32 lowercase hexadecimal characters.',
       });
     });
   });

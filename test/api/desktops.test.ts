@@ -133,11 +133,8 @@ describe('GET /v2/{project_id}/desktops', () => {
     expectHuaweiError(await list('', agent), 403, { error_code: 'APIGW.0302', error_msg: "Policy doesn't allow workspace:desktops:list to be performed." });
   });
 
-  it('a malformed project id → 403 (it belongs to no one)', async () => {
-    expectHuaweiError(await list('', admin, 'ABC'), 403, {
-      error_code: 'APIGW.0302',
-      error_msg: "Policy doesn't allow workspace:desktops:list to be performed on project ABC.",
-    });
+  it('a malformed project id → 400 naming project_id', async () => {
+    expectHuaweiError(await list('', admin, 'ABC'), 400, { error_code: 'WKS.00000400', error_msg: 'Invalid parameter project_id: must be 32 lowercase hexadecimal characters.' });
   });
 
   it('a project never reads another: B’s admin sees B’s desktops only', async () => {

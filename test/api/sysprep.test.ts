@@ -106,7 +106,7 @@ describe('GET …/sysprep (the seed API)', () => {
     expectHuaweiError(await get(FIRST, agent), 403, { error_code: 'APIGW.0302', error_msg: forbidden('workspace:desktops:getSysprepVersion') });
   });
 
-  describe('a project_id of the wrong form belongs to no one: 403 APIGW.0302 once authenticated (DESIGN §2.5)', () => {
+  describe('a project_id of the wrong form → 400 WKS.00000400 naming project_id, once authenticated', () => {
     const cases: [string, string][] = [
       ['uppercase hex', DEV_PROJECT.toUpperCase()],
       ['31 characters', DEV_PROJECT.slice(0, 31)],
@@ -115,10 +115,7 @@ describe('GET …/sysprep (the seed API)', () => {
     ];
     for (const [name, project] of cases) {
       it(name, async () => {
-        expectHuaweiError(await get(FIRST, admin, project), 403, {
-          error_code: 'APIGW.0302',
-          error_msg: forbiddenOn('workspace:desktops:getSysprepVersion', project),
-        });
+        expectHuaweiError(await get(FIRST, admin, project), 400, { error_code: 'WKS.00000400', error_msg: 'Invalid parameter project_id: must be 32 lowercase hexadecimal characters.' });
       });
     }
 

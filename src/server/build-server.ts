@@ -3,12 +3,13 @@
 // the catalogue's shape (Fastify's own error body never reaches a client).
 import '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyContextConfig, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Action } from '../auth/actions.js';
 import { authenticate, authorize, type AuthInput, type Principal } from '../auth/principal.js';
 import { StoreUnavailableError } from '../store/store.js';
-import { ApiError, ERROR_CONTENT_TYPE, errorBody, familyForUrl, type ErrorName } from './errors.js';
+import { ApiError, ERRORS, ERROR_CONTENT_TYPE, errorBody, familyForUrl, type ErrorName } from './errors.js';
 import { nextRequestId } from './request-id.js';
 import type { Services } from './services.js';
 import { NO_QUERY, describeValidationError, invalidParameterMessage, validatorCompiler } from './validation.js';
@@ -85,10 +86,11 @@ export function sendError(reply: FastifyReply, name: ErrorName | ApiError, messa
 }
 
 /** A response written straight to the socket, for errors Node raises before Fastify sees a request. */
-function rawErrorResponse(status: number, statusText: string, code: string, message: string): string {
+function rawErrorResponse(name: ErrorName, message: string): string {
   const id = nextRequestId();
+  const { status, code } = ERRORS[name];
   const body = errorBody('huawei', status, code, message, id);
-  return `HTTP/1.1 ${status} ${statusText}\r\nContent-Type: ${ERROR_CONTENT_TYPE}\r\nX-Request-Id: ${id}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${ERROR_CONTENT_TYPE}\r\nX-Request-Id: ${id}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
 function headerCounter(raw: string[]) {
@@ -185,12 +187,12 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
       const code = err.code ?? '';
       const res =
         code === 'HPE_HEADER_OVERFLOW'
-          ? rawErrorResponse(431, 'Request Header Fields Too Large', 'APIGW.0201', 'The request headers are too large.')
+          ? rawErrorResponse('headersTooLarge', 'The request headers are too large.')
           : code === 'HPE_URI_TOO_LONG'
-            ? rawErrorResponse(414, 'URI Too Long', 'APIGW.0201', 'The request URI is too long.')
+            ? rawErrorResponse('uriTooLong', 'The request URI is too long.')
             : code === 'ERR_HTTP_REQUEST_TIMEOUT'
-              ? rawErrorResponse(408, 'Request Timeout', 'WKS.00000400', 'The request was not received in time.')
-              : rawErrorResponse(400, 'Bad Request', 'WKS.00000400', 'The request is not valid HTTP.');
+              ? rawErrorResponse('requestTimeout', 'The request was not received in time.')
+              : rawErrorResponse('invalidParameter', 'The request is not valid HTTP.');
       socket.end(res);
     },
     frameworkErrors: (err, req, reply) => {

@@ -722,12 +722,19 @@ describe('PostgresStore edges', () => {
     }
   });
 
-  it.runIf(testStoreKind === 'postgres')('unique violations become StoreConflictError, other errors are not raw driver errors', async () => {
+  it('driver errors other than conflicts and unavailability are not raw driver errors', async () => {
     const { default: pgDriver } = await import('pg');
+    const { default: Sqlite } = await import('better-sqlite3');
     const p = await newProject();
     const bad = { ...desktop(uid()), status: null } as unknown as DesktopInput;
-    const err = await store.upsertDesktops(p.id, [bad], T0).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(Error);
-    expect(err).not.toBeInstanceOf(pgDriver.DatabaseError);
+    const notNull = await store.upsertDesktops(p.id, [bad], T0).catch((e: unknown) => e);
+    // A role in a project that does not exist breaks a foreign key.
+    const foreignKey = await store.grantRole(hex32(), hex32(), 'viewer', T0).catch((e: unknown) => e);
+    for (const err of [notNull, foreignKey]) {
+      expect(err).toBeInstanceOf(Error);
+      expect(err).not.toBeInstanceOf(pgDriver.DatabaseError);
+      expect(err).not.toBeInstanceOf(Sqlite.SqliteError);
+      expect(err).not.toBeInstanceOf(StoreConflictError);
+    }
   });
 });

@@ -40,6 +40,7 @@ function mapError(err: unknown): never {
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_FULL' || code.startsWith('SQLITE_READONLY') || /not open/.test(String((err as Error).message))) {
     throw new StoreUnavailableError(err);
   }
+  if (err instanceof Database.SqliteError) throw new Error(`storage error ${code}: ${err.message}`, { cause: err });
   throw err;
 }
 

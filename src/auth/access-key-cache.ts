@@ -4,7 +4,7 @@
 // deleted or locked key fails in every process within that second.
 import type { Role } from '../domain/types.js';
 import type { Store } from '../store/store.js';
-import { openSecret } from './secret-box.js';
+import { openSecretWithAny } from './secret-box.js';
 import type { ServerSecret } from './server-secret.js';
 
 export interface CachedAccessKey {
@@ -76,7 +76,7 @@ export class AccessKeyCache {
       domainName = (await this.store.getDomainById(user.domainId))?.name ?? '';
       this.domainNames.set(user.domainId, domainName);
     }
-    const secretKey = previous && previous.sealed === row.secretEncrypted ? previous.secretKey : openSecret(this.secret.skKey, row.secretEncrypted);
+    const secretKey = previous && previous.sealed === row.secretEncrypted ? previous.secretKey : openSecretWithAny(this.secret.skKeys, row.secretEncrypted);
     const entry: CachedAccessKey = {
       accessKey,
       status: row.status,

@@ -8,6 +8,18 @@ export function sealSecret(key: Buffer, plain: string): string {
   return `v1.${Buffer.concat([iv, enc, c.getAuthTag()]).toString('base64')}`;
 }
 
+/** Opens with the first of `keys` that authenticates the sealed text (current secret first). */
+export function openSecretWithAny(keys: readonly Buffer[], sealed: string): string {
+  for (let i = 0; i < keys.length - 1; i++) {
+    try {
+      return openSecret(keys[i], sealed);
+    } catch {
+      // sealed under an older secret: try the next
+    }
+  }
+  return openSecret(keys[keys.length - 1], sealed);
+}
+
 export function openSecret(key: Buffer, sealed: string): string {
   if (!sealed.startsWith('v1.')) throw new Error('unknown sealed secret format');
   const raw = Buffer.from(sealed.slice(3), 'base64');

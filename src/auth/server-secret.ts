@@ -1,6 +1,7 @@
 // The server secret keys the tokens and encrypts SKs at rest. It lives in a file that every
-// node is given, never in the database. Lines after the first are older secrets still
-// accepted for token validation, so the secret can be rotated without logging everyone out.
+// node is given, never in the database. The first line is the current secret; lines after it
+// are older secrets still accepted for token validation and for decrypting SKs sealed under
+// them, so the secret can be rotated without logging everyone out or losing an access key.
 import { createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -16,6 +17,8 @@ export interface ServerSecret {
   tokenKeys: DerivedKey[];
   /** Key that encrypts secret access keys at rest. */
   skKey: Buffer;
+  /** skKey, then the keys of older secrets: an SK sealed under any of them still opens. */
+  skKeys: Buffer[];
 }
 
 function derive(master: Buffer, purpose: string): Buffer {
@@ -28,7 +31,8 @@ export function secretFromMasters(masters: Buffer[]): ServerSecret {
     const key = derive(m, 'token-v1');
     return { id: createHash('sha256').update(key).digest().subarray(0, 4), key };
   });
-  return { tokenKeys, skKey: derive(masters[0], 'sk-at-rest-v1') };
+  const skKeys = masters.map((m) => derive(m, 'sk-at-rest-v1'));
+  return { tokenKeys, skKey: skKeys[0], skKeys };
 }
 
 /** Reads the secret file, creating it (mode 0600) with a fresh random key when absent. */

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { openSecret, sealSecret } from '../auth/secret-box.js';
+import { openSecretWithAny, sealSecret } from '../auth/secret-box.js';
 import { loadOrCreateServerSecret } from '../auth/server-secret.js';
 import { MigrateStoreError, migrateSqliteToPostgres } from '../store/migrate-store.js';
 import { configFrom, fail, printTable } from './shared.js';
@@ -56,7 +56,7 @@ export function addMigrateStoreCommand(program: Command) {
             if (table !== 'access_keys' || column !== 'secret_encrypted' || typeof value !== 'string') return value;
             let plain: string;
             try {
-              plain = openSecret(source.skKey, value);
+              plain = openSecretWithAny(source.skKeys, value);
             } catch {
               throw new MigrateStoreError(`an SK cannot be decrypted with the source secret ${cfg.secretKeyFile}: is it the secret of this store?`);
             }

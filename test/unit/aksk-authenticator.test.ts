@@ -105,6 +105,19 @@ describe('known-answer vectors through the authenticator', () => {
   });
 });
 
+describe('rotating the server secret (a new first line, the old one kept below it)', () => {
+  it('an SK sealed under the old secret still verifies; the wrong secret does not open it', async () => {
+    const rotated = secretFromMasters([Buffer.alloc(32, 9), Buffer.alloc(32, 3)]);
+    expect(rotated.skKey.equals(secret.skKey)).toBe(false);
+    const v = vectors[0];
+    const viaRotated = new AkskAuthenticator(store, new AccessKeyCache(store, rotated, 1000, () => 0), { lockThreshold: 5, lockMs: 300_000 });
+    expect(await viaRotated.authenticate(inputOf(v))).toMatchObject({ scheme: 'aksk', userId, accessKey: 'AccessKey' });
+    const unrelated = secretFromMasters([Buffer.alloc(32, 9)]);
+    const viaUnrelated = new AkskAuthenticator(store, new AccessKeyCache(store, unrelated, 1000, () => 0), { lockThreshold: 5, lockMs: 300_000 });
+    await expect(viaUnrelated.authenticate(inputOf(v))).rejects.toThrow();
+  });
+});
+
 describe('access key generation', () => {
   it('AKs are 20 upper-case letters and digits, SKs 40 letters and digits, all distinct', () => {
     const aks = new Set(Array.from({ length: 200 }, generateAccessKeyId));

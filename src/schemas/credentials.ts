@@ -38,7 +38,10 @@ export const UpdateCredentialBody = Type.Object({
     { additionalProperties: false },
   ),
 });
-export const ListCredentialsQuery = Type.Object({
-  user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Whose keys (default: your own).' })),
-});
+export const ListCredentialsQuery = Type.Object(
+  {
+    user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Whose keys (default: your own).' })),
+  },
+  { additionalProperties: false },
+);
 export const AccessKeyParams = Type.Object({ access_key: Type.String({ minLength: 1, maxLength: 64 }) });

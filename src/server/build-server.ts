@@ -35,15 +35,31 @@ export const LIMITS = {
   uri: 32 * 1024,
   header: 32 * 1024,
   headers: 64 * 1024,
+  /** What Node's HTTP parser buffers for the request line and headers together. */
+  parser: 256 * 1024,
 } as const;
 
 const NO_SUCH_API = 'The API does not exist or has not been published in the environment';
 const UTF8_JSON_ONLY = 'The request body must be application/json encoded in UTF-8.';
 /** A `%` not followed by two hex digits. */
 const MALFORMED_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+/** With the u flag a paired surrogate is one code point: only a lone one matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+const isWellFormed = (s: string) => !LONE_SURROGATE.test(s);
+
+/** True when every string (and key) in a parsed JSON value is well-formed UTF-16. */
+function wellFormed(value: unknown): boolean {
+  if (typeof value === 'string') return isWellFormed(value);
+  if (Array.isArray(value)) return value.every(wellFormed);
+  if (value !== null && typeof value === 'object') return Object.entries(value).every(([k, v]) => isWellFormed(k) && wellFormed(v));
+  return true;
+}
+
 /** Throws on bytes that are not UTF-8 (a body with them is not UTF-8 JSON: 415). */
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const SHUTTING_DOWN = 'The service is shutting down; retry on another node.';
+const STORE_UNAVAILABLE = 'The storage is unavailable; retry later.';
 const PROJECT_ID = new RegExp(PROJECT_ID_PATTERN);
 
 /**
@@ -77,7 +93,8 @@ function checkSizeLimits(req: FastifyRequest, bodyLimit: number): void {
 
 export function sendError(reply: FastifyReply, name: ErrorName | ApiError, message?: string, detail?: string) {
   const err = name instanceof ApiError ? name : new ApiError(name, message ?? '', detail);
-  const family = familyForUrl(reply.request.url);
+  // The matched route decides the family: `/%763/auth/tokens` is routed to /v3/auth/tokens.
+  const family = familyForUrl(reply.request.routeOptions.url ?? reply.request.url);
   return reply
     .code(err.status)
     .header('x-request-id', reply.request.id)
@@ -86,11 +103,28 @@ export function sendError(reply: FastifyReply, name: ErrorName | ApiError, messa
 }
 
 /** A response written straight to the socket, for errors Node raises before Fastify sees a request. */
-function rawErrorResponse(name: ErrorName, message: string): string {
+function rawErrorResponse(name: ErrorName, message: string, url: string): string {
   const id = nextRequestId();
   const { status, code } = ERRORS[name];
-  const body = errorBody('huawei', status, code, message, id);
+  const body = errorBody(familyForUrl(url), status, code, message, id);
   return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${ERROR_CONTENT_TYPE}\r\nX-Request-Id: ${id}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+/**
+ * What is known of the request line when Node's parser gives up: the URL (for the error
+ * family) and whether the URI alone is over its limit (Node counts the request line against
+ * maxHeaderSize, so a huge URI surfaces as a header overflow). A request whose headers were
+ * complete (a body too slow) is still attached to the socket as its pending response.
+ */
+function requestLineOf(err: Error, socket: Socket): { url: string; uriTooLong: boolean } {
+  const pending = (socket as Socket & { _httpMessage?: { req?: { url?: string } } })._httpMessage?.req?.url;
+  if (pending !== undefined) return { url: pending, uriTooLong: false };
+  const packet = (err as { rawPacket?: unknown }).rawPacket;
+  if (!Buffer.isBuffer(packet)) return { url: '', uriTooLong: false };
+  const m = /^[A-Z]{1,16} (\S{0,64})/.exec(packet.toString('latin1', 0, 96));
+  if (!m) return { url: '', uriTooLong: false };
+  const eol = packet.indexOf('\r\n');
+  return { url: m[1], uriTooLong: eol < 0 ? packet.length > LIMITS.uri : eol > LIMITS.uri };
 }
 
 function headerCounter(raw: string[]) {
@@ -169,9 +203,11 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
     bodyLimit: config.bodyLimit,
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    // Node counts the request line and all headers against this: room for a long URI too.
+    // Node counts the request line and all headers against this. Well above our own limits, so
+    // that an oversized URI or header set reaches checkSizeLimits and gets its exact answer
+    // (414 or 431, in the route's error family); only beyond this does the parser refuse alone.
     http: {
-      maxHeaderSize: LIMITS.headers + LIMITS.uri + 1024,
+      maxHeaderSize: LIMITS.parser,
       // Without a Host header Node would answer 400 itself, without our body or request id.
       requireHostHeader: false,
       // A client that never finishes its request (slowloris) gets a 408 within about a second of
@@ -185,18 +221,21 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
     clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
       if (!socket.writable) return socket.destroy();
       const code = err.code ?? '';
+      const line = requestLineOf(err, socket);
       const res =
-        code === 'HPE_HEADER_OVERFLOW'
-          ? rawErrorResponse('headersTooLarge', 'The request headers are too large.')
-          : code === 'HPE_URI_TOO_LONG'
-            ? rawErrorResponse('uriTooLong', 'The request URI is too long.')
-            : code === 'ERR_HTTP_REQUEST_TIMEOUT'
-              ? rawErrorResponse('requestTimeout', 'The request was not received in time.')
-              : rawErrorResponse('invalidParameter', 'The request is not valid HTTP.');
+        code === 'HPE_HEADER_OVERFLOW' && line.uriTooLong
+          ? rawErrorResponse('uriTooLong', 'The request URI is too long.', line.url)
+          : code === 'HPE_HEADER_OVERFLOW'
+            ? rawErrorResponse('headersTooLarge', 'The request headers are too large.', line.url)
+            : code === 'HPE_URI_TOO_LONG'
+              ? rawErrorResponse('uriTooLong', 'The request URI is too long.', line.url)
+              : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+                ? rawErrorResponse('requestTimeout', 'The request was not received in time.', line.url)
+                : rawErrorResponse('invalidParameter', 'The request is not valid HTTP.', line.url);
       socket.end(res);
     },
     frameworkErrors: (err, req, reply) => {
-      if (err.code === 'FST_ERR_BAD_URL') return void answerBadlyEncodedPath(req, reply);
+      if (err.code === 'FST_ERR_BAD_URL') return void refuseAfterAuth(req, reply, new ApiError('invalidParameter', 'Invalid parameter: the path contains malformed percent-encoding.'));
       if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return void answerOverlongParameter(req, reply);
       void sendError(reply, 'invalidParameter', 'The request is invalid.');
     },
@@ -206,7 +245,7 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
   const routeTable: { method: string; pattern: RegExp; names: string[]; config: FastifyContextConfig }[] = [];
   app.addHook('onRoute', (route) => {
     // Huawei-style APIs name every query parameter they take; an unknown one (a filter we do not implement) is a 400.
-    if ((route.url.startsWith('/v2/') || route.url.startsWith('/admin/')) && !route.schema?.querystring) route.schema = { ...route.schema, querystring: NO_QUERY };
+    if ((route.url.startsWith('/v2/') || route.url.startsWith('/admin/') || route.url.startsWith('/v3.0/')) && !route.schema?.querystring) route.schema = { ...route.schema, querystring: NO_QUERY };
     const names: string[] = [];
     const source = route.url.split('/').map((seg) => (seg.startsWith(':') ? (names.push(seg.slice(1)), '([^/]*)') : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -222,17 +261,21 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
   };
 
   /**
-   * A path with malformed percent-encoding still follows the order of DESIGN §2.5: no such
-   * API, size limits, authentication, authorization, and only then the 400. The path is
-   * matched against the route patterns as written on the wire.
+   * A request that Fastify refuses before our hooks run (a path with malformed
+   * percent-encoding, an unparsable Content-Type) still follows the order of DESIGN §2.5: no
+   * such API, size limits, authentication, authorization, and only then `refusal`. Without a
+   * matched route, the path is matched against the route patterns as written on the wire.
    */
-  async function answerBadlyEncodedPath(req: FastifyRequest, reply: FastifyReply) {
+  async function refuseAfterAuth(req: FastifyRequest, reply: FastifyReply, refusal: ApiError) {
     try {
       reply.header('x-request-id', req.id);
       if (services.lifecycle.closing) throw new ApiError('unavailable', SHUTTING_DOWN);
       const rawUrl = req.raw.url ?? '';
       const q = rawUrl.indexOf('?');
-      const found = routeFor(req.method, q < 0 ? rawUrl : rawUrl.slice(0, q));
+      const found =
+        req.routeOptions.url !== undefined
+          ? { config: req.routeOptions.config, params: req.params as Record<string, string> }
+          : routeFor(req.method, q < 0 ? rawUrl : rawUrl.slice(0, q));
       if (!found) return await sendError(reply, 'noSuchApi', NO_SUCH_API);
       const cfg = found.config;
       checkSizeLimits(req, config.bodyLimit);
@@ -240,9 +283,10 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
         const principal = await authenticate(services.authenticators, authInputFor(req, services, found.params));
         authorizeForPath(principal, cfg, found.params.project_id);
       }
-      await sendError(reply, 'invalidParameter', 'Invalid parameter: the path contains malformed percent-encoding.');
+      await sendError(reply, refusal);
     } catch (e) {
       if (e instanceof ApiError) return void sendError(reply, e);
+      if (e instanceof StoreUnavailableError) return void sendError(reply, 'unavailable', STORE_UNAVAILABLE);
       req.log.error({ err: e }, 'unexpected failure');
       void sendError(reply, 'internal', 'Internal server error.');
     }
@@ -283,7 +327,14 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
       return reply;
     }
     checkSizeLimits(req, config.bodyLimit);
+    // Fastify never reads a GET/HEAD body; a chunked one has no declared size, so it is read
+    // (bounded) here, where the size limit comes before authentication.
+    if (req.raw.headers['transfer-encoding'] !== undefined && (req.method === 'GET' || req.method === 'HEAD')) req.rawBody = await readUnparsedBody(req, config.bodyLimit);
   });
+
+  // An expectation other than 100-continue is ignored (RFC 9110 allows it), never answered
+  // with Node's bare 417 that has neither our body nor a request id.
+  app.server.on('checkExpectation', (req, res) => app.server.emit('request', req, res));
 
   app.setNotFoundHandler((req, reply) => sendError(reply, 'noSuchApi', NO_SUCH_API));
 
@@ -293,10 +344,11 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
     if (e.validation) return sendError(reply, 'invalidParameter', describeValidationError(e.validation as never, e.validationContext ?? 'body'));
     if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, 'bodyTooLarge', 'The request body is too large.');
     if (e.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return sendError(reply, 'invalidParameter', 'Invalid body: the Content-Length does not match the body.');
-    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, 'unsupportedMediaType', UTF8_JSON_ONLY);
+    // Fastify refuses an unparsable Content-Type while reading the body, before authentication.
+    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return refuseAfterAuth(req, reply, new ApiError('unsupportedMediaType', UTF8_JSON_ONLY));
     if (err instanceof StoreUnavailableError) {
       req.log.error({ err: (err as Error).cause ?? err }, 'storage unavailable');
-      return sendError(reply, 'unavailable', 'The storage is unavailable; retry later.');
+      return sendError(reply, 'unavailable', STORE_UNAVAILABLE);
     }
     if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
       req.log.info({ err }, 'client error');
@@ -345,6 +397,8 @@ export function installAuthPipeline(scope: FastifyInstance, services: Services) 
       } catch {
         throw new ApiError('invalidParameter', 'Invalid body: it is not valid JSON.');
       }
+      // Only a \uD800–\uDFFF escape can make a string that is not Unicode (stored, it would change).
+      if (SURROGATE_ESCAPE.test(text) && !wellFormed(req.body)) throw new ApiError('invalidParameter', 'Invalid body: a string holds an unpaired UTF-16 surrogate.');
     }
   });
 

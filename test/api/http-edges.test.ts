@@ -58,8 +58,8 @@ describe('header sizes', () => {
     expectHuaweiError(await get(SYSPREP, [['X-Auth-Token', admin], ...headers]), 431, HEADERS_TOO_LARGE);
   });
 
-  it('headers beyond what the HTTP parser buffers (six 20 KiB headers) → the same 431 body', async () => {
-    const headers = [1, 2, 3, 4, 5, 6].map((i) => [`X-Padding-${i}`, 'p'.repeat(20 * KiB)] as [string, string]);
+  it('headers beyond what the HTTP parser buffers (fourteen 20 KiB headers) → the same 431 body', async () => {
+    const headers = Array.from({ length: 14 }, (_, i) => [`X-Padding-${i}`, 'p'.repeat(20 * KiB)] as [string, string]);
     expectHuaweiError(await get(SYSPREP, headers), 431, HEADERS_TOO_LARGE);
   });
 

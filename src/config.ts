@@ -86,7 +86,10 @@ export class ConfigError extends Error {}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-function coerce(name: string, kind: Kind, v: unknown): unknown {
+/** `json`: the value comes from the config file, where a number or a boolean must be one, not text. */
+function coerce(name: string, kind: Kind, v: unknown, json = false): unknown {
+  if (json && kind === 'int' && typeof v !== 'number') throw new ConfigError(`${name} must be a JSON number, got ${JSON.stringify(v)}`);
+  if (json && kind === 'bool' && typeof v !== 'boolean') throw new ConfigError(`${name} must be true or false (JSON booleans), got ${JSON.stringify(v)}`);
   if (kind === 'int') {
     const n = typeof v === 'number' ? v : /^\d+$/.test(String(v).trim()) ? Number(String(v).trim()) : NaN;
     if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
@@ -97,7 +100,7 @@ function coerce(name: string, kind: Kind, v: unknown): unknown {
     const s = String(v).toLowerCase();
     if (['1', 'true', 'yes'].includes(s)) return true;
     if (['0', 'false', 'no', ''].includes(s)) return false;
-    throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(v)}`);
+    throw new ConfigError(`${name} must be true or false (also yes/no, 1/0), got ${JSON.stringify(v)}`);
   }
   if (kind === 'level') {
     if (typeof v !== 'string' || !LOG_LEVELS.includes(v)) throw new ConfigError(`${name} must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(v)}`);
@@ -128,7 +131,7 @@ export function loadConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEn
     for (const [k, v] of Object.entries(parsed)) {
       const key = k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof Config;
       if (!Object.hasOwn(SETTINGS, key)) throw new ConfigError(`config file ${fileName}: unknown setting "${k}"`);
-      merged[key] = coerce(`config file ${fileName}: ${k}`, SETTINGS[key][1], v);
+      merged[key] = coerce(`config file ${fileName}: ${k}`, SETTINGS[key][1], v, true);
       if (key === 'host') hostGiven = true;
     }
   }

@@ -145,17 +145,17 @@ export function parseReportBody(body: unknown, now: number): ParseReportResult {
 
   const osVersion = get('os_version');
   if (osVersion !== undefined) {
-    if (!isShortText(osVersion, MAX_TEXT)) return fail('os_version', 'os_version must be a string of at most 64 characters.');
+    if (!isShortText(osVersion, MAX_TEXT)) return fail('os_version', 'os_version must be a string of at most 64 characters, without control characters.');
     report.osVersion = osVersion;
   }
   const osEdition = get('os_edition');
   if (osEdition !== undefined) {
-    if (!isShortText(osEdition, MAX_TEXT)) return fail('os_edition', 'os_edition must be a string of at most 64 characters.');
+    if (!isShortText(osEdition, MAX_TEXT)) return fail('os_edition', 'os_edition must be a string of at most 64 characters, without control characters.');
     report.osEdition = osEdition;
   }
   const imageState = get('image_state');
   if (imageState !== undefined) {
-    if (!isShortText(imageState, MAX_TEXT)) return fail('image_state', 'image_state must be a string of at most 64 characters.');
+    if (!isShortText(imageState, MAX_TEXT)) return fail('image_state', 'image_state must be a string of at most 64 characters, without control characters.');
     // Unrecognised text is kept as unknown, which blocks like any state that is not complete.
     report.imageState = IMAGE_STATE_SET.has(imageState) ? (imageState as ImageState) : 'IMAGE_STATE_UNKNOWN';
   }
@@ -220,7 +220,7 @@ export function parseReportBody(body: unknown, now: number): ParseReportResult {
   }
   const agentVersion = get('agent_version');
   if (agentVersion !== undefined) {
-    if (!isShortText(agentVersion, MAX_TEXT)) return fail('agent_version', 'agent_version must be a string of at most 64 characters.');
+    if (!isShortText(agentVersion, MAX_TEXT)) return fail('agent_version', 'agent_version must be a string of at most 64 characters, without control characters.');
     report.agentVersion = agentVersion;
   }
   return { ok: true, report };

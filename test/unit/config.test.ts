@@ -215,7 +215,7 @@ describe('bad values → ConfigError naming the setting where it came from', () 
     ['a pg statement timeout of 0', { pgStatementTimeoutMs: '0' }, {}, 'pg timeouts must be at least 1 ms'],
     ['0 workers', {}, { WKS_WORKERS: '0' }, 'workers must be at least 1'],
     ['a token ttl under a minute', { tokenTtl: '59' }, {}, 'token ttl must be at least 60 seconds'],
-    ['a dev flag that is not a boolean (env)', {}, { WKS_DEV: 'maybe' }, 'WKS_DEV must be true or false, got "maybe"'],
+    ['a dev flag that is not a boolean (env)', {}, { WKS_DEV: 'maybe' }, 'WKS_DEV must be true or false (also yes/no, 1/0), got "maybe"'],
     ['an unknown log level (env)', {}, { WKS_LOG_LEVEL: 'verbose' }, 'WKS_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
     ['an empty host (env)', {}, { WKS_HOST: '' }, 'WKS_HOST must be a non-empty string, got ""'],
     ['an empty data dir (flag)', { dataDir: '' }, {}, '--data-dir must be a non-empty string, got ""'],
@@ -225,12 +225,14 @@ describe('bad values → ConfigError naming the setting where it came from', () 
   });
 
   it.each([
-    ['a port given as text', { port: '8080x' }, 'port must be a non-negative integer, got "8080x"'],
+    ['a port given as text', { port: '8080x' }, 'port must be a JSON number, got "8080x"'],
+    ['a port given as digits in a string', { port: '18181' }, 'port must be a JSON number, got "18181"'],
     ['a port with a fraction', { port: 80.5 }, 'port must be a non-negative integer, got 80.5'],
     ['a host given as a number', { host: 127 }, 'host must be a non-empty string, got 127'],
     ['a data dir given as an object', { 'data-dir': { path: '/srv' } }, 'data-dir must be a non-empty string, got {"path":"/srv"}'],
     ['a secret key file given as null', { secretKeyFile: null }, 'secretKeyFile must be a non-empty string, got null'],
-    ['dev given as a number', { dev: 2 }, 'dev must be true or false, got 2'],
+    ['dev given as a number', { dev: 2 }, 'dev must be true or false (JSON booleans), got 2'],
+    ['dev given as text', { dev: 'yes' }, 'dev must be true or false (JSON booleans), got "yes"'],
     ['an unknown log level', { 'log-level': 'loud' }, 'log-level must be one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
   ] as [string, Record<string, unknown>, string][])('in the file: %s', (_name, content, message) => {
     const file = configFile(content);

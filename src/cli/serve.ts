@@ -9,7 +9,7 @@ import { sqliteFile, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
 import { createApp, createServices } from '../server/app.js';
 import { authenticatorsFor } from '../server/authenticators.js';
-import { DEV, bootstrapFirstAdmin, ensureDevIdentity, loadFleetIfEmpty } from '../server/dev-seed.js';
+import { DEV, bootstrapFirstAdmin, ensureDevIdentity, loadFleetIfEmpty, refreshFleetReports } from '../server/dev-seed.js';
 import { openStore } from '../store/open-store.js';
 import { StoreConflictError, type Store } from '../store/store.js';
 import { superviseWorkers } from './workers.js';
@@ -54,6 +54,7 @@ async function prepareStore(cfg: Config, store: Store, secret: ServerSecret): Pr
   if (cfg.dev) {
     await ensureDevIdentity(store, secret);
     const loaded = await loadFleetIfEmpty(store, DEV.project.id, EXAMPLE_FLEET);
+    const refreshed = loaded > 0 ? 0 : await refreshFleetReports(store, DEV.project.id, EXAMPLE_FLEET);
     const banner = [
       '',
       '================================================================',
@@ -62,7 +63,7 @@ async function prepareStore(cfg: Config, store: Store, secret: ServerSecret): Pr
       ` account ${DEV.domain}, project ${DEV.project.name} (${DEV.project.id})`,
       ` users devadmin / devagent / devviewer, password ${DEV.password}`,
       ` admin AK ${DEV.users[0].ak}`,
-      loaded ? ` loaded ${loaded} desktops from examples/fleet.json` : ' example fleet already loaded',
+      loaded ? ` loaded ${loaded} desktops from examples/fleet.json` : ` example fleet already loaded; ${refreshed} of its reports renewed to their ages as of now`,
       '================================================================',
       '',
     ].join('\n');

@@ -57,13 +57,34 @@ export async function ensureDevIdentity(store: Store, secret: ServerSecret, now 
   }
 }
 
+function parseFleetFile(file: string, now: number) {
+  const parsed = parseFleet(JSON.parse(readFileSync(file, 'utf8')), now);
+  if (!parsed.ok) throw new Error(`${file}: desktop ${parsed.error.index}: ${parsed.error.field}: ${parsed.error.message}`);
+  return parsed;
+}
+
 /** Loads a fleet file into the dev project when the project has no desktop yet. */
 export async function loadFleetIfEmpty(store: Store, projectId: string, file: string, now = Date.now()): Promise<number> {
   if ((await store.countDesktops(projectId)) > 0) return 0;
-  const parsed = parseFleet(JSON.parse(readFileSync(file, 'utf8')), now);
-  if (!parsed.ok) throw new Error(`${file}: desktop ${parsed.error.index}: ${parsed.error.field}: ${parsed.error.message}`);
+  const parsed = parseFleetFile(file, now);
   const r = await store.importFleet(projectId, parsed.desktops, parsed.reports, now);
   return r.desktops;
+}
+
+/**
+ * The dev fleet's reports carry ages, so on every dev start they are stored again as of now:
+ * a dev store reused for weeks never turns stale. Each goes through the guarded upsert, so a
+ * report that is newer than the fleet's (one an agent or a test sent) stays, and a desktop
+ * that was removed is not brought back. Returns how many reports were refreshed.
+ */
+export async function refreshFleetReports(store: Store, projectId: string, file: string, now = Date.now()): Promise<number> {
+  const parsed = parseFleetFile(file, now);
+  let refreshed = 0;
+  for (const { desktopId, report } of parsed.reports) {
+    const r = await store.putReport(projectId, desktopId, report, now);
+    if (r?.applied) refreshed++;
+  }
+  return refreshed;
 }
 
 /**

@@ -15,6 +15,8 @@ export interface CachedAccessKey {
   /** Mismatch count as last read or as this process changed it. */
   failedCount: number;
   lockedUntil: number | null;
+  /** When a use was last stored (read from the store, or written by this process). */
+  lastUsedAt: number | null;
   user: { id: string; name: string; enabled: boolean; domainId: string; domainName: string };
   /** project id → the user's roles there. */
   roles: Map<string, Role[]>;
@@ -84,6 +86,7 @@ export class AccessKeyCache {
       sealed: row.secretEncrypted,
       failedCount: row.failedCount,
       lockedUntil: row.lockedUntil,
+      lastUsedAt: row.lastUsedAt,
       user: { id: user.id, name: user.name, enabled: user.enabled, domainId: user.domainId, domainName },
       roles,
       loadedAt: now,

@@ -30,6 +30,9 @@ function cut(v: string): string {
   return v.length > 64 ? v.slice(0, 64) + '…' : v;
 }
 
+/** How precisely last_use_time is kept: finer would mean a write per signed request. */
+export const LAST_USE_GRANULARITY_MS = 60_000;
+
 export interface AkskOptions {
   lockThreshold: number;
   lockMs: number;
@@ -114,6 +117,11 @@ export class AkskAuthenticator implements Authenticator {
       if (key.failedCount !== 0) {
         key.failedCount = 0;
         await this.store.resetSignatureFailures(key.accessKey);
+      }
+      // last_use_time to the minute: at most one (conditional) write per key and minute.
+      if (key.lastUsedAt === null || input.now - key.lastUsedAt >= LAST_USE_GRANULARITY_MS) {
+        key.lastUsedAt = input.now;
+        await this.store.recordAccessKeyUse(key.accessKey, input.now, input.now - LAST_USE_GRANULARITY_MS);
       }
       return;
     }

@@ -130,6 +130,8 @@ export interface Store {
   recordSignatureFailure(accessKey: string, now: number, threshold: number, lockMs: number): Promise<number | null>;
   /** Resets the mismatch count with a conditional update (only when non-zero). */
   resetSignatureFailures(accessKey: string): Promise<void>;
+  /** Records a use of the key at `at` unless one at or after `notBefore` is already stored (a conditional write). */
+  recordAccessKeyUse(accessKey: string, at: number, notBefore: number): Promise<void>;
 
   // --- desktops and reports ---
   /** Registers or updates desktops atomically (all or none). Returns the stored desktops. */

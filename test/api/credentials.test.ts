@@ -95,6 +95,33 @@ describe('own keys, with a token (any role)', () => {
     expect(stored!.secretEncrypted).not.toContain(c.secret);
   });
 
+  it('last_use_time: the creation time until the key is used, then its last use, kept to the minute', async () => {
+    const u = await newUser();
+    const c = await createOk(u.token!, u.id);
+    const lastUse = async () =>
+      (expectJson(await t.app.inject({ method: 'GET', url: `${BASE}/${c.access}`, headers: { 'x-auth-token': u.token! } })) as { credential: { last_use_time: string } }).credential.last_use_time;
+    const start = t.clock.now;
+    try {
+      expect(await lastUse()).toBe(c.create_time);
+      t.clock.now += 5_000;
+      expect((await sysprepWith(c)).statusCode).toBe(200);
+      expect(Date.parse(await lastUse())).toBe(t.clock.now);
+      const first = t.clock.now;
+      t.clock.now += 30_000; // within the minute: no new write
+      expect((await sysprepWith(c)).statusCode).toBe(200);
+      expect(Date.parse(await lastUse())).toBe(first);
+      t.clock.now += 31_000;
+      expect((await sysprepWith(c)).statusCode).toBe(200);
+      expect(Date.parse(await lastUse())).toBe(t.clock.now);
+      // A failed signature is not a use.
+      t.clock.now += 61_000;
+      expect((await sysprepWith({ access: c.access, secret: 'x'.repeat(40) })).statusCode).toBe(401);
+      expect(Date.parse(await lastUse())).toBe(t.clock.now - 61_000);
+    } finally {
+      t.clock.now = start;
+    }
+  });
+
   it('update status → the key stops (and restarts) at once in this process; update description', async () => {
     const u = await newUser();
     const c = await createOk(u.token!, u.id);

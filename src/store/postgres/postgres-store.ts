@@ -447,6 +447,14 @@ export class PostgresStore implements Store {
     await this.query('UPDATE access_keys SET failed_count = 0 WHERE access_key = $1 AND failed_count <> 0', [accessKey], 'wks_reset_signature_failures');
   }
 
+  async recordAccessKeyUse(accessKey: string, at: number, notBefore: number) {
+    await this.query(
+      'UPDATE access_keys SET last_used_at = $2 WHERE access_key = $1 AND (last_used_at IS NULL OR last_used_at < $3)',
+      [accessKey, new Date(at), new Date(notBefore)],
+      'wks_record_access_key_use',
+    );
+  }
+
   // --- desktops and reports ---
 
   /** Upserts one batch in one statement; returns the stored rows. */

@@ -296,6 +296,11 @@ export class SqliteStore implements Store {
       this.st('UPDATE access_keys SET failed_count = 0 WHERE access_key = ? AND failed_count <> 0').run(accessKey);
     });
   }
+  recordAccessKeyUse(accessKey: string, at: number, notBefore: number) {
+    return this.guard(() => {
+      this.st('UPDATE access_keys SET last_used_at = ? WHERE access_key = ? AND (last_used_at IS NULL OR last_used_at < ?)').run(at, accessKey, notBefore);
+    });
+  }
 
   // --- desktops and reports ---
   private upsertDesktopsSync(projectId: string, desktops: DesktopInput[], now: number) {

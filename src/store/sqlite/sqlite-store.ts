@@ -64,7 +64,9 @@ export class SqliteStore implements Store {
     }
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    // FULL: every acknowledged write is on disk before the answer, power loss included (NORMAL
+    // in WAL mode survives a process crash but may lose the last commits to an OS crash).
+    this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     // SQLite's 2 MiB default makes most random desktop lookups re-read pages through the kernel.

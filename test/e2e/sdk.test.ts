@@ -7,7 +7,7 @@ import { ClientBuilder } from '@huaweicloud/huaweicloud-sdk-core/ClientBuilder.j
 import { ClientRequestException } from '@huaweicloud/huaweicloud-sdk-core/exception/ClientRequestException.js';
 import type { HcClient } from '@huaweicloud/huaweicloud-sdk-core/HcClient.js';
 import { Region } from '@huaweicloud/huaweicloud-sdk-core/region/region.js';
-import { runCli, startServer, type ServerProcess } from '../helpers/server-process.js';
+import { pollUntil, runCli, startServer, type ServerProcess } from '../helpers/server-process.js';
 
 const PROJECT = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
 const FIRST = '24cf2487-67bb-43a1-a563-9f947e859613';
@@ -70,7 +70,7 @@ async function eventually(probe: () => Promise<boolean>, what: string): Promise<
 }
 
 beforeAll(async () => {
-  srv = await startServer(['--dev']);
+  srv = await startServer(['--dev'], { env: { WKS_LOG_LEVEL: 'info' } });
 });
 afterAll(async () => {
   await srv?.stop('SIGKILL');
@@ -124,6 +124,12 @@ describe('official Node SDK core, unchanged, against the server', () => {
     expect(err.errorCode).toBe('APIGW.0301');
     expect(err.errorMsg).toBe(`${P}verify aksk signature fail, the signature does not match the request (check the SK, and that the method, path, query, signed headers and body are sent exactly as signed)`);
     expect(err.requestId).toMatch(/^[0-9a-f]{32}$/);
+    // It is the X-Request-Id of that very answer: the server logged the 401 under that id.
+    const logged = await pollUntil(
+      async () => srv.output().split('\n').filter((l) => l.includes(`"reqId":"${err.requestId}"`)).map((l) => JSON.parse(l) as { res?: { statusCode?: number } }),
+      (lines) => lines.some((l) => l.res?.statusCode === 401),
+    );
+    expect(logged.some((l) => l.res?.statusCode === 401)).toBe(true);
     // The requestId is the response header, which the body repeats for APIGW errors.
     const raw = await fetch(`${srv.base}/v2/${PROJECT}/desktops`);
     const body = (await raw.json()) as { request_id: string };

@@ -13,5 +13,7 @@ export function desktopToWire(d: Desktop) {
     enterprise_project_id: d.enterpriseProjectId,
     tags: d.tags,
     created: isoMs(d.createdAt),
+    // Where Huawei's ListDesktops/ShowDesktopDetail carry the OS (clients written for the cloud read it there).
+    metadata: { os_type: d.osType, desktop_os_version: d.osVersion },
   };
 }

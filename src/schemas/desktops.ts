@@ -10,6 +10,10 @@ export const DesktopWire = Type.Object({
   enterprise_project_id: Type.String(),
   tags: Type.Array(Tag),
   created: Type.String({ description: 'UTC, ISO 8601' }),
+  metadata: Type.Object(
+    { os_type: Type.String(), desktop_os_version: Type.String() },
+    { description: "The OS where Huawei's desktop details carry it: os_type and os_version again." },
+  ),
 });
 
 export const ListDesktopsQuery = Type.Object(

@@ -10,7 +10,9 @@ import { expectHuaweiError, expectJson, requestIdOf } from '../helpers/api-asser
 const FIRST = '24cf2487-67bb-43a1-a563-9f947e859613';
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 const B = { id: 'd0d1d2d3d4d5d6d7d8d9dadbdcdddedf', name: 'eu-west-101' };
-const WIRE_KEYS = ['desktop_id', 'computer_name', 'os_type', 'os_version', 'status', 'enterprise_project_id', 'tags', 'created'];
+const WIRE_KEYS = ['desktop_id', 'computer_name', 'os_type', 'os_version', 'status', 'enterprise_project_id', 'tags', 'created', 'metadata'];
+/** Huawei's desktop details carry the OS in metadata too. */
+const meta = (d: { os_type: unknown; os_version: unknown }) => ({ metadata: { os_type: d.os_type, desktop_os_version: d.os_version } });
 const LIMIT_MSG = 'Invalid parameter limit: must be an integer within the documented range.';
 const OFFSET_MSG = 'Invalid parameter offset: must be a non-negative integer.';
 
@@ -98,7 +100,7 @@ describe('GET /v2/{project_id}/desktops', () => {
     expect(new Set(body.desktops.map((d) => d.desktop_id))).toEqual(new Set(fleet.map((d) => d.desktop_id)));
     const first = body.desktops.find((d) => d.desktop_id === FIRST)!;
     const { report: _r, ...wire } = fleet[0];
-    expect(first).toEqual({ ...wire, created: new Date(t.clock.now).toISOString() });
+    expect(first).toEqual({ ...wire, created: new Date(t.clock.now).toISOString(), ...meta(wire) });
   });
 
   it('pages with limit and offset; total_count stays the project’s total', async () => {
@@ -147,7 +149,7 @@ describe('GET /v2/{project_id}/desktops', () => {
 describe('GET /v2/{project_id}/desktops/{desktop_id}', () => {
   it('shows one desktop', async () => {
     const { report: _r, ...wire } = fleet[0];
-    expect(expectJson(await show(FIRST))).toEqual({ desktop: { ...wire, created: new Date(t.clock.now).toISOString() } });
+    expect(expectJson(await show(FIRST))).toEqual({ desktop: { ...wire, created: new Date(t.clock.now).toISOString(), ...meta(wire) } });
   });
 
   it('404 WKS.00000404 for an unknown desktop', async () => {
@@ -172,11 +174,17 @@ describe('POST /admin/v1/projects/{project_id}/desktops', () => {
     const created = new Date(t.clock.now).toISOString();
     expect(expectJson(res)).toEqual({
       desktops: [
-        { ...rec('reg-1'), enterprise_project_id: '0', tags: [], created },
-        { ...rec('reg-2', { os_type: 'Linux', os_version: 'Ubuntu 24.04', status: 'SHUTOFF' }), enterprise_project_id: 'ep-1', tags: [{ key: 'k', value: 'v' }], created },
+        { ...rec('reg-1'), enterprise_project_id: '0', tags: [], created, ...meta(rec('reg-1')) },
+        {
+          ...rec('reg-2', { os_type: 'Linux', os_version: 'Ubuntu 24.04', status: 'SHUTOFF' }),
+          enterprise_project_id: 'ep-1',
+          tags: [{ key: 'k', value: 'v' }],
+          created,
+          metadata: { os_type: 'Linux', desktop_os_version: 'Ubuntu 24.04' },
+        },
       ],
     });
-    expect(expectJson(await show('reg-1', adminB, B.id))).toEqual({ desktop: { ...rec('reg-1'), enterprise_project_id: '0', tags: [], created } });
+    expect(expectJson(await show('reg-1', adminB, B.id))).toEqual({ desktop: { ...rec('reg-1'), enterprise_project_id: '0', tags: [], created, ...meta(rec('reg-1')) } });
   });
 
   it('updates an existing desktop (keeps its created instant)', async () => {
@@ -184,7 +192,7 @@ describe('POST /admin/v1/projects/{project_id}/desktops', () => {
     const created = new Date(t.clock.now).toISOString();
     t.clock.now += 5000;
     const res = await register({ desktops: [rec('upd-1', { computer_name: 'RENAMED', status: 'ERROR' })] });
-    expect(expectJson(res)).toEqual({ desktops: [{ ...rec('upd-1', { computer_name: 'RENAMED', status: 'ERROR' }), enterprise_project_id: '0', tags: [], created }] });
+    expect(expectJson(res)).toEqual({ desktops: [{ ...rec('upd-1', { computer_name: 'RENAMED', status: 'ERROR' }), enterprise_project_id: '0', tags: [], created, ...meta(rec('upd-1')) }] });
   });
 
   it('a batch with one bad record → 400 naming desktops[i].field, and nothing stored', async () => {

@@ -5,6 +5,7 @@ import { verifyPasswordOf } from '../auth/passwords.js';
 import { rolesAllow, ACTIONS } from '../auth/actions.js';
 import type { Principal } from '../auth/principal.js';
 import type { TokenClaims } from '../auth/token-provider.js';
+import { Type } from '@sinclair/typebox';
 import { ListProjectsQuery } from '../schemas/identity.js';
 import { ApiError } from '../server/errors.js';
 import type { Services } from '../server/services.js';
@@ -171,19 +172,40 @@ export async function iamRoutes(app: FastifyInstance, { services }: { services: 
       if (domainId !== undefined && domainId !== p.domainId) return { projects: [], links };
       const assigned = await store.listRoleAssignments(p.userId);
       const all = await store.listProjects({ domainId: p.domainId, name });
-      const projects = all
-        .filter((pr) => assigned.has(pr.id) && (enabled === undefined || pr.enabled === (enabled === 'true')))
-        .map((pr) => ({
-          id: pr.id,
-          name: pr.name,
-          domain_id: pr.domainId,
-          parent_id: pr.domainId,
-          enabled: pr.enabled,
-          description: pr.description,
-          is_domain: false,
-          links: { self: `${base}/v3/projects/${pr.id}` },
-        }));
+      const projects = all.filter((pr) => assigned.has(pr.id) && (enabled === undefined || pr.enabled === (enabled === 'true'))).map((pr) => projectToWire(pr, base));
       return { projects, links };
     },
   );
+
+  // What each project's links.self points at. A project the caller holds no role in is not
+  // found, like one that does not exist: its existence is not the caller's to learn.
+  app.get<{ Params: { project_id: string } }>(
+    '/v3/projects/:project_id',
+    {
+      config: { auth: 'required' },
+      schema: { summary: 'Show one of the caller’s projects', tags: ['identity'], params: Type.Object({ project_id: Type.String({ maxLength: 64 }) }) },
+    },
+    async (req) => {
+      const p = req.principal as Principal;
+      const id = req.params.project_id;
+      const project = await store.getProject(id);
+      if (!project || project.domainId !== p.domainId || !(await store.listRoleAssignments(p.userId)).has(id)) {
+        throw new ApiError('notFound', `Could not find project: ${id}.`);
+      }
+      return { project: projectToWire(project, baseUrl(req, publicUrl)) };
+    },
+  );
+}
+
+function projectToWire(pr: Project, base: string) {
+  return {
+    id: pr.id,
+    name: pr.name,
+    domain_id: pr.domainId,
+    parent_id: pr.domainId,
+    enabled: pr.enabled,
+    description: pr.description,
+    is_domain: false,
+    links: { self: `${base}/v3/projects/${pr.id}` },
+  };
 }

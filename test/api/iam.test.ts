@@ -288,6 +288,27 @@ describe('GET /v3/projects', () => {
   });
 });
 
+describe('GET /v3/projects/{project_id} (what links.self points at)', () => {
+  const show = (id: string, token?: string) => t.app.inject({ method: 'GET', url: `/v3/projects/${id}`, headers: token ? { 'x-auth-token': token } : {} });
+
+  it('a project the caller holds a role in → 200 {"project"} equal to its entry in the list', async () => {
+    const { token } = await issue('devviewer');
+    const listed = (expectJson(await t.app.inject({ method: 'GET', url: '/v3/projects', headers: { 'x-auth-token': token } })) as { projects: unknown[] }).projects[0];
+    expect(expectJson(await show(DEV_PROJECT, token))).toEqual({ project: listed });
+  });
+
+  it('a project without a role there, one that does not exist, or garbage → the same Keystone 404', async () => {
+    const other = 'e1e2e3e4e5e6e7e8e9eaebecedeeeff0';
+    await t.store.createProject({ id: other, name: 'eu-north-9', domainId });
+    const { token } = await issue('devadmin');
+    for (const id of [other, 'f'.repeat(32), 'not-a-project']) expectKeystoneError(await show(id, token), 404, `Could not find project: ${id}.`);
+  });
+
+  it('without a token → 401 in the Keystone shape', async () => {
+    expectKeystoneError(await show(DEV_PROJECT), 401, 'Incorrect IAM authentication information: x-auth-token not found');
+  });
+});
+
 describe('GET /v3/projects: its query parameters', () => {
   const list = async (query: string, user = 'devadmin') => {
     const { token } = await issue(user);

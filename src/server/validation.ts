@@ -33,7 +33,7 @@ export const NO_QUERY = { type: 'object', properties: {}, additionalProperties: 
 const PARAM_RULES: Record<string, string> = {
   project_id: 'must be 32 lowercase hexadecimal characters',
   desktop_id: "must be 1 to 255 characters of A-Z, a-z, 0-9 and '-'",
-  limit: 'must be an integer within the documented range',
+  limit: 'must be an integer from 0 to 1000',
   offset: 'must be a non-negative integer',
 };
 

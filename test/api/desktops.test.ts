@@ -13,7 +13,7 @@ const B = { id: 'd0d1d2d3d4d5d6d7d8d9dadbdcdddedf', name: 'eu-west-101' };
 const WIRE_KEYS = ['desktop_id', 'computer_name', 'os_type', 'os_version', 'status', 'enterprise_project_id', 'tags', 'created', 'metadata'];
 /** Huawei's desktop details carry the OS in metadata too. */
 const meta = (d: { os_type: unknown; os_version: unknown }) => ({ metadata: { os_type: d.os_type, desktop_os_version: d.os_version } });
-const LIMIT_MSG = 'Invalid parameter limit: must be an integer within the documented range.';
+const LIMIT_MSG = 'Invalid parameter limit: must be an integer from 0 to 1000.';
 const OFFSET_MSG = 'Invalid parameter offset: must be a non-negative integer.';
 
 interface WireDesktop {

@@ -37,7 +37,7 @@ describe('unknown query parameters → 400 naming them', () => {
 });
 
 describe('limit and offset are plain decimal integers', () => {
-  const LIMIT = 'Invalid parameter limit: must be an integer within the documented range.';
+  const LIMIT = 'Invalid parameter limit: must be an integer from 0 to 1000.';
   const OFFSET = 'Invalid parameter offset: must be a non-negative integer.';
   for (const [q, msg] of [
     ['limit=%20', LIMIT],

@@ -20,7 +20,6 @@ function packageVersion(): string {
 const program = new Command('workspace-sysprep')
   .description("A self-hostable implementation of Huawei Cloud Workspace's Sysprep API")
   .version(packageVersion(), '-V, --version')
-  .showHelpAfterError()
   .option('--config <file>', 'JSON configuration file (same names as the flags)')
   .option('--data-dir <dir>', 'data directory (SQLite file, secret key) [WKS_DATA_DIR, default ./data]')
   .option('--database-url <url>', 'PostgreSQL URL; SQLite when absent [WKS_DATABASE_URL]')
@@ -49,13 +48,45 @@ program
 program
   .command('migrate')
   .description('apply pending store migrations and exit')
-  .action(async (_o: unknown, cmd: Command) => withStore(cmd, async (store) => console.log(`${store.kind} store is up to date`)));
+  // The one verb besides serve that creates a store that does not exist yet.
+  .action(async (_o: unknown, cmd: Command) => withStore(cmd, async (store) => console.log(`${store.kind} store is up to date`), { mayCreate: true }));
 
 addImportCommand(program);
 addMigrateStoreCommand(program);
 addReadinessCommand(program);
 addIdentityCommands(program);
 addKeyCommands(program);
+refuseUsageErrors(program);
+
+/** `workspace-sysprep users create`, for the hint after a usage error. */
+function commandPath(cmd: Command): string {
+  return cmd.parent ? `${commandPath(cmd.parent)} ${cmd.name()}` : cmd.name();
+}
+
+/**
+ * A usage error (missing option or argument, unknown option or command) is a refused command
+ * like any other: exit code 2, one `error:` line and a one-line hint, not the whole help.
+ * `--help` and `--version` still print to stdout and exit 0.
+ */
+function refuseUsageErrors(cmd: Command): void {
+  const hint = `(run "${commandPath(cmd)} --help" for usage)`;
+  cmd.configureOutput({
+    // Only the help commander prints unasked (a command group without its verb) goes through
+    // writeErr: it is replaced by one line below. Help asked for goes to stdout.
+    writeErr: () => {},
+    // commander puts a suggestion on a second line ("(Did you mean --project?)"): keep one line.
+    outputError: (message) => process.stderr.write(`${message.trimEnd().replace(/\n+/g, ' ')}\n`),
+  });
+  cmd.exitOverride((err) => {
+    if (err.exitCode === 0) process.exit(0);
+    if (err.code === 'commander.help') {
+      process.stderr.write(`error: missing command: one of ${cmd.commands.map((c) => c.name()).join(', ')}\n`);
+    }
+    process.stderr.write(`${hint}\n`);
+    process.exit(2);
+  });
+  for (const sub of cmd.commands) refuseUsageErrors(sub);
+}
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CliError || err instanceof ConfigError) {

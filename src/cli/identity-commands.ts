@@ -86,15 +86,17 @@ export function addIdentityCommands(program: Command) {
   common(users.command('create'))
     .option('--password <password>', 'password (generated and printed when absent)')
     .option('--project <id>', 'grant a role in this project')
-    .option('--role <role>', `role in --project: ${ROLES.join(', ')}`, 'viewer')
+    .option('--role <role>', `role in --project: ${ROLES.join(', ')} (default: viewer)`)
     .description('create a user')
-    .action(async (o: { name: string; domain: string; password?: string; project?: string; role: string }, cmd: Command) =>
+    .action(async (o: { name: string; domain: string; password?: string; project?: string; role?: string }, cmd: Command) =>
       withStore(cmd, async (store) => {
+        // A role exists only in a project: without one it would be dropped without a word.
+        if (o.role !== undefined && !o.project) fail('--role needs --project (a role is granted in a project)');
         checkName('--name', o.name, 255);
         const password = o.password ?? randomBytes(18).toString('base64url');
         const problem = passwordProblem(password);
         if (problem) fail(problem);
-        const role = parseRole(o.role);
+        const role = parseRole(o.role ?? 'viewer');
         if (o.project) {
           checkProjectId('--project', o.project);
           await existingProject(store, o.project);

@@ -1,7 +1,9 @@
-// `import <fleet.json>`: all or nothing, with a progress bar when stderr is a terminal.
+// `import <fleet.json> [--project <id>]`: all or nothing, with a progress bar when stderr is a terminal.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseFleet } from '../fleet/fleet-file.js';
+import { DEV } from '../server/dev-seed.js';
+import type { Store } from '../store/store.js';
 import { PROJECT_ID_RE, fail, withStore } from './shared.js';
 
 function progressBar(enabled: boolean) {
@@ -18,14 +20,27 @@ function progressBar(enabled: boolean) {
   };
 }
 
+/**
+ * The project to import into when --project is absent. A fleet file names no project
+ * (docs/fleet-format.md), so: the store's only project; in dev mode, the dev project; else
+ * the operator must choose.
+ */
+async function defaultProject(store: Store, dev: boolean): Promise<string> {
+  const projects = await store.listProjects();
+  if (projects.length === 1) return projects[0].id;
+  if (dev && projects.some((p) => p.id === DEV.project.id)) return DEV.project.id;
+  if (projects.length === 0) fail('the store has no project to import into: create one with "workspace-sysprep projects create" and give its id with --project <id>');
+  fail(`the store has ${projects.length} projects: choose one with --project <id> ("workspace-sysprep projects list" shows them)`);
+}
+
 export function addImportCommand(program: Command) {
   program
-    .command('import <file>')
+    .command('import <fleet.json>')
     .description('load a fleet file (docs/fleet-format.md) into a project, atomically')
-    .requiredOption('--project <id>', 'project id')
-    .action(async (file: string, o: { project: string }, cmd: Command) =>
-      withStore(cmd, async (store) => {
-        if (!PROJECT_ID_RE.test(o.project)) fail('--project must be 32 lowercase hexadecimal characters');
+    .option('--project <id>', 'project id (default: the only project of the store; with --dev, the dev project)')
+    .action(async (file: string, o: { project?: string }, cmd: Command) =>
+      withStore(cmd, async (store, cfg) => {
+        if (o.project !== undefined && !PROJECT_ID_RE.test(o.project)) fail('--project must be 32 lowercase hexadecimal characters');
         let json: unknown;
         try {
           json = JSON.parse(readFileSync(file, 'utf8'));
@@ -39,9 +54,10 @@ export function addImportCommand(program: Command) {
           const where = e.index === null ? 'file' : `desktops[${e.index}]${e.desktopId ? ` (${e.desktopId})` : ''}`;
           fail(`${file}: ${where}: ${e.field}: ${e.message}; nothing was imported`);
         }
-        if (!(await store.getProject(o.project))) fail(`no project ${o.project}`);
-        const r = await store.importFleet(o.project, parsed.desktops, parsed.reports, now, progressBar(process.stderr.isTTY === true));
-        console.log(`imported ${r.desktops} desktops and ${r.reports} reports into ${o.project}`);
+        const project = o.project ?? (await defaultProject(store, cfg.dev));
+        if (!(await store.getProject(project))) fail(`no project ${project}`);
+        const r = await store.importFleet(project, parsed.desktops, parsed.reports, now, progressBar(process.stderr.isTTY === true));
+        console.log(`imported ${r.desktops} desktops and ${r.reports} reports into ${project}`);
       }),
     );
 }

@@ -186,6 +186,17 @@ describe.concurrent('bad input: exit 2, one line on stderr, nothing changed', ()
     { name: 'an unknown account', args: () => ['users', 'disable', '--name', 'alice', '--domain', 'noaccount'], stderr: 'error: no user "alice" in account "noaccount"\n', accounts: ['noaccount'] },
     { name: 'a password that is too short', args: () => ['users', 'passwd', '--name', 'alice', '--domain', ACCOUNT, '--password', 'short'], stderr: 'error: the password must have at least 8 characters\n' },
     { name: 'revoking a role the user does not hold', args: () => ['users', 'revoke', '--name', 'alice', '--domain', ACCOUNT, '--project', PROJECT, '--role', 'agent'], stderr: `error: alice has no role agent in ${PROJECT}\n` },
+    {
+      name: 'a role without a project (it would be dropped silently)',
+      args: () => ['users', 'create', '--name', 'carol', '--domain', 'newaccount', '--password', 'carol-pass-123', '--role', 'admin'],
+      stderr: 'error: --role needs --project (a role is granted in a project)\n',
+      accounts: ['newaccount'],
+    },
+    {
+      name: 'the default role named without a project',
+      args: () => ['users', 'create', '--name', 'carol', '--domain', ACCOUNT, '--password', 'carol-pass-123', '--role', 'viewer'],
+      stderr: 'error: --role needs --project (a role is granted in a project)\n',
+    },
     { name: 'an empty user name', args: () => ['users', 'create', '--name', '', '--domain', ACCOUNT, '--password', 'carol-pass-123'], stderr: 'error: --name must be 1 to 255 characters without control characters or surrounding spaces\n' },
   ];
   for (const c of cases) {

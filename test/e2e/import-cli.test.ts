@@ -1,11 +1,13 @@
-// `workspace-sysprep import --project <id> <fleet.json>` as a real process (docs/fleet-format.md):
+// `workspace-sysprep import <fleet.json> [--project <id>]` as a real process (docs/fleet-format.md):
 // a good file imports with one count line; a bad record is named by position and id and nothing
-// of its file is stored; the progress bar is drawn only on a terminal.
+// of its file is stored; the progress bar is drawn only on a terminal; without --project the
+// store's only project (or, in dev mode, the dev project) is chosen, else the choice is asked for.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { FLEET_FILE } from '../helpers/app.js';
 import { runCli } from '../helpers/server-process.js';
@@ -141,6 +143,15 @@ describe('import', () => {
     await expectRefused(FLEET_FILE, 'F0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF', 'error: --project must be 32 lowercase hexadecimal characters\n');
   });
 
+  it('without --project, in a store of several projects: refused, naming how to choose, and nothing stored', async () => {
+    const before = await Promise.all([FULL, EMPTY, TTY].map((p) => store.countDesktops(p)));
+    const r = await runCli([...storeArgs, 'import', FLEET_FILE]);
+    expect(r.stderr).toBe('error: the store has 3 projects: choose one with --project <id> ("workspace-sysprep projects list" shows them)\n');
+    expect(r.stdout).toBe('');
+    expect(r.code).toBe(2);
+    expect(await Promise.all([FULL, EMPTY, TTY].map((p) => store.countDesktops(p)))).toEqual(before);
+  });
+
   const hasScript = spawnSync('script', ['--version']).status === 0;
   it.skipIf(!hasScript)('on a terminal (script(1) gives the process a pty) a progress bar is drawn up to 100%', async () => {
     const command = [process.execPath, '--import', 'tsx', join(ROOT, 'src/main.ts'), ...storeArgs, 'import', '--project', TTY, FLEET_FILE].join(' ');
@@ -152,5 +163,66 @@ describe('import', () => {
     expect(r.stdout).toMatch(/\r\[#*\.+\] \d{1,2}% \(\d+\/\d+\)/);
     expect(r.stdout).toContain(`imported ${FLEET_SIZE} desktops and ${REPORTS} reports into ${TTY}`);
     expect(await store.countDesktops(TTY)).toBe(FLEET_SIZE);
+  });
+});
+
+// The project chosen without --project (docs/fleet-format.md); a SQLite data dir of each test's own.
+describe('import <fleet.json> without --project', () => {
+  const ONLY = 'c0c1c2c3c4c5c6c7c8c9cacbcccdcecf';
+  const DEV_PROJECT = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+
+  async function countIn(file: string, project: string): Promise<number> {
+    const sqlite = new SqliteStore(file);
+    try {
+      return await sqlite.countDesktops(project);
+    } finally {
+      await sqlite.close();
+    }
+  }
+
+  async function expectOk(args: string[], stdout: string) {
+    const r = await runCli(args);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(stdout);
+    expect(r.code).toBe(0);
+  }
+
+  it('a store without projects: refused, saying how to make one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wks-import-none-'));
+    try {
+      await expectOk(['--data-dir', dir, 'migrate'], 'sqlite store is up to date\n');
+      const r = await runCli(['--data-dir', dir, 'import', FLEET_FILE]);
+      expect(r.stderr).toBe('error: the store has no project to import into: create one with "workspace-sysprep projects create" and give its id with --project <id>\n');
+      expect(r.stdout).toBe('');
+      expect(r.code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a store with one project: the fleet goes into it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wks-import-one-'));
+    try {
+      await expectOk(['--data-dir', dir, 'migrate'], 'sqlite store is up to date\n');
+      await expectOk(['--data-dir', dir, 'projects', 'create', '--name', 'cn-north-4', '--id', ONLY], `created project cn-north-4 (${ONLY}) in account default\n`);
+      await expectOk(['--data-dir', dir, 'import', FLEET_FILE], `imported ${FLEET_SIZE} desktops and ${REPORTS} reports into ${ONLY}\n`);
+      expect(await countIn(join(dir, 'workspace.db'), ONLY)).toBe(FLEET_SIZE);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('dev mode with several projects: the dev project', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wks-import-dev-'));
+    try {
+      await expectOk(['--data-dir', dir, '--dev', 'migrate'], 'sqlite store is up to date\n');
+      await expectOk(['--data-dir', dir, '--dev', 'projects', 'create', '--name', 'cn-north-4', '--domain', 'devaccount', '--id', DEV_PROJECT], `created project cn-north-4 (${DEV_PROJECT}) in account devaccount\n`);
+      await expectOk(['--data-dir', dir, '--dev', 'projects', 'create', '--name', 'cn-south-1', '--domain', 'devaccount', '--id', ONLY], `created project cn-south-1 (${ONLY}) in account devaccount\n`);
+      await expectOk(['--data-dir', dir, '--dev', 'import', FLEET_FILE], `imported ${FLEET_SIZE} desktops and ${REPORTS} reports into ${DEV_PROJECT}\n`);
+      expect(await countIn(join(dir, 'dev.db'), DEV_PROJECT)).toBe(FLEET_SIZE);
+      expect(await countIn(join(dir, 'dev.db'), ONLY)).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,7 +3,7 @@
 // a report stored), the store is copied, and a PostgreSQL server with the same secret file
 // answers exactly as the old one; then every entity is compared through the Store interface.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -110,8 +110,9 @@ describe.runIf(testStoreKind === 'postgres')('migrate-store: SQLite → PostgreS
     await db?.drop();
   });
 
-  it('copies every table into an empty database and prints the verified counts', async () => {
-    const r = await runCli(['--data-dir', dataDir, 'migrate-store', '--from', sqliteFile, '--to', db.url]);
+  it('copies every table into an empty database and prints the verified counts; the secret to give the nodes is the one beside --from', async () => {
+    // No --data-dir or --secret-key-file: the source's secret is where a data dir keeps it, next to its store.
+    const r = await runCli(['migrate-store', '--from', sqliteFile, '--to', db.url]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
@@ -181,13 +182,58 @@ describe.runIf(testStoreKind === 'postgres')('migrate-store: SQLite → PostgreS
     const before = await tableCounts(db.url);
     const r = await runCli(['--secret-key-file', wrong, 'migrate-store', '--from', sqliteFile, '--to', db.url, '--replace', '--target-secret-key-file', target]);
     expect(r.stderr).toBe(`error: an SK cannot be decrypted with the source secret ${wrong}: is it the secret of this store?\n`);
+    expect(r.stdout).toBe('');
     expect(r.code).toBe(2);
     expect(await tableCounts(db.url)).toEqual(before);
+    // Checked before the target secret is made: a failed run leaves no new secret behind.
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('a data dir given in the environment or a config file is where the source secret is looked for', async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'wks-elsewhere-'));
+    const target = join(mkdtempSync(join(tmpdir(), 'wks-target-')), 'secret.key');
+    const config = join(elsewhere, 'config.json');
+    writeFileSync(config, JSON.stringify({ 'data-dir': elsewhere }));
+    const before = await tableCounts(db.url);
+    const args = ['migrate-store', '--from', sqliteFile, '--to', db.url, '--replace', '--target-secret-key-file', target];
+    for (const [argv, env] of [
+      [args, { WKS_DATA_DIR: elsewhere }],
+      [['--config', config, ...args], {}],
+    ] as const) {
+      const r = await runCli([...argv], env);
+      expect(r.stderr).toBe(`error: re-encrypting needs the source secret: no file ${join(elsewhere, 'secret.key')} (set --secret-key-file)\n`);
+      expect(r.stdout).toBe('');
+      expect(r.code).toBe(2);
+    }
+    expect(existsSync(target)).toBe(false);
+    expect(await tableCounts(db.url)).toEqual(before);
+  });
+
+  it('a copy that fails after the target secret was made removes it again', async () => {
+    const target = join(mkdtempSync(join(tmpdir(), 'wks-target-')), 'secret.key');
+    const r = await runCli(['migrate-store', '--from', sqliteFile, '--to', 'postgres://nobody@127.0.0.1:1/none', '--target-secret-key-file', target]);
+    expect(r.stderr).toBe('error: the database is unavailable: connect ECONNREFUSED 127.0.0.1:1\n');
+    expect(r.stdout).toBe('');
+    expect(r.code).toBe(1);
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('an explicit --data-dir without a secret in it: the copy is made, and the note says the secret is not there', async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'wks-elsewhere-'));
+    const r = await runCli(['--data-dir', elsewhere, 'migrate-store', '--from', sqliteFile, '--to', db.url, '--replace']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      `copied ${sqliteFile} to ${db.url}\n` +
+        countsTable(sourceCounts) +
+        `all 8 tables match.\n` +
+        `SKs were copied as they are: give every PostgreSQL node the same secret file as the source deployment (there is no ${join(elsewhere, 'secret.key')}: give the one its servers were started with).\n`,
+    );
   });
 
   it('--replace with --target-secret-key-file re-encrypts the SKs for a new secret: the AK/SK still signs, old tokens do not verify', async () => {
     const target = join(mkdtempSync(join(tmpdir(), 'wks-target-')), 'secret.key');
-    const r = await runCli(['--data-dir', dataDir, 'migrate-store', '--from', sqliteFile, '--to', db.url, '--replace', '--target-secret-key-file', target]);
+    const r = await runCli(['migrate-store', '--from', sqliteFile, '--to', db.url, '--replace', '--target-secret-key-file', target]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(

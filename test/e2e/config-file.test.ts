@@ -86,7 +86,7 @@ describe('serve --config', () => {
     const dir = tempDir();
     const file = writeConfig(dir, { port: 'eighty', dataDir: dir });
     const r = await runCli(['serve', '--config', file]);
-    expect(r.stderr).toBe(`error: config file ${file}: port must be a non-negative integer, got "eighty"\n`);
+    expect(r.stderr).toBe(`error: config file ${file}: port must be a JSON number, got "eighty"\n`);
     expect(r.code).toBe(2);
   });
 });

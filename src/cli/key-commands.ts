@@ -2,6 +2,7 @@
 // A running server notices a status change or deletion within a second (its key cache expires).
 import type { Command } from 'commander';
 import { AccessKeyLimitError, issueAccessKey, MAX_DESCRIPTION_LENGTH } from '../auth/access-keys.js';
+import { existsSync } from 'node:fs';
 import { loadOrCreateServerSecret } from '../auth/server-secret.js';
 import { isoMicro } from '../auth/time-format.js';
 import type { Store } from '../store/store.js';
@@ -33,7 +34,9 @@ export function addKeyCommands(program: Command) {
       withStore(cmd, async (store, cfg) => {
         if (o.description.length > MAX_DESCRIPTION_LENGTH) fail(`--description must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
         const user = await userByName(store, o.domain, o.user);
-        // The SK is sealed under the same server secret the server uses.
+        // The SK is sealed under the same server secret the servers use: a missing file means the
+        // wrong path, and a new secret would seal an SK no server can open.
+        if (!existsSync(cfg.secretKeyFile)) fail(`no server secret at ${cfg.secretKeyFile} (give --secret-key-file: the file the servers use)`);
         const { secret } = loadOrCreateServerSecret(cfg.secretKeyFile);
         try {
           const { key, secretKey } = await issueAccessKey(store, secret, user.id, o.description, Date.now());

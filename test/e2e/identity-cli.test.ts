@@ -2,7 +2,7 @@
 // dir, against a real server on the same data dir: what the CLI changes reaches the running
 // server within a second (tokens of a changed user fail with 401 APIGW.0307), and what it
 // refuses changes nothing.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -281,5 +281,18 @@ describe('a running server refuses invalidated tokens within a second', () => {
         .join('\n')
         .replace(/ +$/gm, ''),
     );
+  });
+});
+
+describe('keys create needs the servers’ secret file', () => {
+  it('a secret file that does not exist → exit 2, one line, no file and no key created', async () => {
+    const missing = join(dataDir, 'elsewhere', 'secret.key');
+    const domainId = (await store.getDomainByName(ACCOUNT))!.id;
+    const alice = (await store.getUserByName(domainId, 'alice'))!;
+    const before = await store.listAccessKeys(alice.id);
+    const r = await runCli([...storeArgs, '--secret-key-file', missing, 'keys', 'create', '--user', 'alice', '--domain', ACCOUNT]);
+    expect([r.code, r.stdout, r.stderr]).toEqual([2, '', `error: no server secret at ${missing} (give --secret-key-file: the file the servers use)\n`]);
+    expect(existsSync(missing)).toBe(false);
+    expect(await store.listAccessKeys(alice.id)).toEqual(before);
   });
 });

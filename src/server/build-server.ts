@@ -8,12 +8,12 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Action } from '../auth/actions.js';
 import { authenticate, authorize, type AuthInput, type Principal } from '../auth/principal.js';
+import { PROJECT_ID_PATTERN } from '../schemas/common.js';
 import { StoreUnavailableError } from '../store/store.js';
 import { ApiError, ERRORS, ERROR_CONTENT_TYPE, errorBody, familyForUrl, type ErrorName } from './errors.js';
 import { nextRequestId } from './request-id.js';
 import type { Services } from './services.js';
 import { NO_QUERY, describeValidationError, invalidParameterMessage, validatorCompiler } from './validation.js';
-import { PROJECT_ID_PATTERN } from '../schemas/common.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -63,8 +63,8 @@ const STORE_UNAVAILABLE = 'The storage is unavailable; retry later.';
 const PROJECT_ID = new RegExp(PROJECT_ID_PATTERN);
 
 /**
- * Authorization for the path's project. A project_id of the wrong form is named as a 400 once
- * the caller is authenticated (issue 2 point 2), before the 403 of a well-formed foreign project.
+ * Authorization for the path's project. Once the caller is authenticated, a project_id of the
+ * wrong form is a 400 that names it; a well-formed project that is not the caller's, a 403.
  */
 function authorizeForPath(principal: Principal, cfg: FastifyContextConfig, projectId: string | undefined): void {
   if (!cfg.action) return;

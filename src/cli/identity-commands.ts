@@ -31,9 +31,12 @@ function checkProjectId(flag: string, id: string): void {
   if (!PROJECT_ID_RE.test(id)) fail(`${flag} must be 32 lowercase hexadecimal characters`);
 }
 
-async function existingProject(store: Store, id: string) {
+/** The project, which must be one of the account's: a role never reaches across accounts. */
+async function projectOfAccount(store: Store, id: string, account: string) {
   const project = await store.getProject(id);
   if (!project) fail(`no project ${id}`);
+  const domain = await store.getDomainByName(account);
+  if (!domain || project.domainId !== domain.id) fail(`project ${id} is not in account "${account}" (a role is granted only in a project of the user's own account)`);
   return project;
 }
 
@@ -99,7 +102,7 @@ export function addIdentityCommands(program: Command) {
         const role = parseRole(o.role ?? 'viewer');
         if (o.project) {
           checkProjectId('--project', o.project);
-          await existingProject(store, o.project);
+          await projectOfAccount(store, o.project, o.domain);
         }
         const existingDomain = await store.getDomainByName(o.domain);
         const taken = `user "${o.name}" already exists in account "${o.domain}"`;
@@ -147,7 +150,7 @@ export function addIdentityCommands(program: Command) {
           const role = parseRole(o.role);
           checkProjectId('--project', o.project);
           const user = await userByName(store, o.domain, o.name);
-          await existingProject(store, o.project);
+          await projectOfAccount(store, o.project, o.domain);
           if (verb === 'revoke' && !(await store.getRoles(user.id, o.project)).includes(role)) fail(`${o.name} has no role ${role} in ${o.project}`);
           if (verb === 'grant') await store.grantRole(user.id, o.project, role, Date.now());
           else await store.revokeRole(user.id, o.project, role, Date.now());

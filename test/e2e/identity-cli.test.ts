@@ -182,6 +182,12 @@ describe.concurrent('bad input: exit 2, one line on stderr, nothing changed', ()
       stderr: 'error: no project ffffffffffffffffffffffffffffffff\n',
       accounts: ['newaccount'],
     },
+    {
+      name: 'a project of another account in users create (and the new account is not created either)',
+      args: () => ['users', 'create', '--name', 'erin', '--domain', 'thirdaccount', '--password', 'erin-pass-1234', '--project', PROJECT],
+      stderr: `error: project ${PROJECT} is not in account "thirdaccount" (a role is granted only in a project of the user's own account)\n`,
+      accounts: ['thirdaccount'],
+    },
     { name: 'an unknown user', args: () => ['users', 'passwd', '--name', 'nobody', '--domain', ACCOUNT, '--password', 'whatever-123'], stderr: 'error: no user "nobody" in account "acme"\n' },
     { name: 'an unknown account', args: () => ['users', 'disable', '--name', 'alice', '--domain', 'noaccount'], stderr: 'error: no user "alice" in account "noaccount"\n', accounts: ['noaccount'] },
     { name: 'a password that is too short', args: () => ['users', 'passwd', '--name', 'alice', '--domain', ACCOUNT, '--password', 'short'], stderr: 'error: the password must have at least 8 characters\n' },
@@ -294,5 +300,18 @@ describe('keys create needs the servers’ secret file', () => {
     expect([r.code, r.stdout, r.stderr]).toEqual([2, '', `error: no server secret at ${missing} (give --secret-key-file: the file the servers use)\n`]);
     expect(existsSync(missing)).toBe(false);
     expect(await store.listAccessKeys(alice.id)).toEqual(before);
+  });
+});
+
+describe('roles never reach across accounts', () => {
+  it('granting alice (acme) a role in another account’s project → exit 2, one line, no role', async () => {
+    const foreign = 'abababababababababababababababab';
+    await expectCliOk(['projects', 'create', '--name', 'eu-west-0', '--domain', 'foreignaccount', '--id', foreign], `created project eu-west-0 (${foreign}) in account foreignaccount\n`);
+    const domainId = (await store.getDomainByName(ACCOUNT))!.id;
+    const alice = (await store.getUserByName(domainId, 'alice'))!;
+    const before = [...(await store.listRoleAssignments(alice.id))];
+    const r = await cli('users', 'grant', '--name', 'alice', '--domain', ACCOUNT, '--project', foreign, '--role', 'admin');
+    expect([r.code, r.stdout, r.stderr]).toEqual([2, '', `error: project ${foreign} is not in account "acme" (a role is granted only in a project of the user's own account)\n`]);
+    expect([...(await store.listRoleAssignments(alice.id))]).toEqual(before);
   });
 });

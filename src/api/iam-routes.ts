@@ -77,10 +77,15 @@ export async function iamRoutes(app: FastifyInstance, { services }: { services: 
     return users.length === 1 ? users[0] : null;
   }
 
+  /** A project of the user's own account only: no token ever reaches across accounts. */
   async function findProject(s: PasswordAuth['scope'], user: User): Promise<Project | null> {
-    if (s.id) return store.getProject(s.id);
+    if (s.id) {
+      const p = await store.getProject(s.id);
+      return p && p.domainId === user.domainId ? p : null;
+    }
     let domainId = s.domainId ?? user.domainId;
     if (!s.domainId && s.domainName) domainId = (await store.getDomainByName(s.domainName))?.id ?? '';
+    if (domainId !== user.domainId) return null;
     const list = await store.listProjects({ domainId, name: s.name });
     return list[0] ?? null;
   }

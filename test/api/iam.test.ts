@@ -162,6 +162,21 @@ describe('POST /v3/auth/tokens', () => {
     expectKeystoneError(await postToken(authBody('devadmin', DEV.password, { name: 'no-such-region' })), 401, 'The user has no access to the requested project.');
   });
 
+  it('a project of another account → 401, even with a role there (no token reaches across accounts)', async () => {
+    const other = await t.store.ensureDomain('elsewhere');
+    const foreign = 'cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd';
+    await t.store.createProject({ id: foreign, name: 'xx-foreign-1', domainId: other.id });
+    const admin = (await t.store.getUserByName(domainId, 'devadmin'))!;
+    // Only the store can make such a grant (the CLI refuses it): data from before that rule.
+    await t.store.grantRole(admin.id, foreign, 'admin', t.clock.now - 60_000);
+    try {
+      expectKeystoneError(await postToken(authBody('devadmin', DEV.password, { id: foreign })), 401, 'The user has no access to the requested project.');
+      expectKeystoneError(await postToken(authBody('devadmin', DEV.password, { name: 'xx-foreign-1', domain: { name: 'elsewhere' } })), 401, 'The user has no access to the requested project.');
+    } finally {
+      await t.store.revokeRole(admin.id, foreign, 'admin', t.clock.now - 60_000);
+    }
+  });
+
   it('a malformed body → 400 Keystone body', async () => {
     expectKeystoneError(await postToken({}), 400, 'Invalid request: auth is required.');
     expectKeystoneError(await postToken({ auth: { identity: { methods: ['token'] } } }), 400, 'Invalid request: auth.identity.methods must contain "password".');

@@ -4,8 +4,9 @@
 import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { existsSync } from 'node:fs';
 import { loadOrCreateServerSecret, type ServerSecret } from '../auth/server-secret.js';
-import { sqliteFile, type Config } from '../config.js';
+import { ConfigError, sqliteFile, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
 import { createApp, createServices } from '../server/app.js';
 import { authenticatorsFor } from '../server/authenticators.js';
@@ -37,10 +38,16 @@ export async function serve(cfg: Config): Promise<void> {
     const { secret } = loadOrCreateServerSecret(cfg.secretKeyFile);
     return listenAndServe(cfg, log, await openStore(cfg), secret);
   }
-  const { secret, created } = loadOrCreateServerSecret(cfg.secretKeyFile);
-  if (created) log.info({ file: cfg.secretKeyFile }, 'created a new server secret (keep it safe; every node needs the same file)');
   const store = await openStore(cfg);
   await store.migrate();
+  // A store that already has users was started with a secret: a new one would verify none of
+  // its tokens and open none of its SKs (every signed request would fail).
+  if (!existsSync(cfg.secretKeyFile) && (await store.countUsers()) > 0) {
+    await store.close();
+    throw new ConfigError(`no server secret at ${cfg.secretKeyFile}, but the store already has users and keys sealed under one: give --secret-key-file (the file its other nodes use)`);
+  }
+  const { secret, created } = loadOrCreateServerSecret(cfg.secretKeyFile);
+  if (created) log.info({ file: cfg.secretKeyFile }, 'created a new server secret (keep it safe; every node needs the same file)');
   await prepareStore(cfg, store, secret);
   if (cfg.workers > 1) {
     await store.close();

@@ -1,12 +1,12 @@
 // Operations of a real server process outside dev mode (docs/operations.md): the first start on
 // an empty data dir prints a generated admin password once, and only once; /healthz, /readyz,
 // /openapi.json and /docs answer without credentials.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REQUEST_ID } from '../helpers/api-assert.js';
-import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { runCli, startServer, type ServerProcess } from '../helpers/server-process.js';
 import { openCliTestStore, testStoreKind } from '../helpers/store.js';
 
 const SEED_PATH = '/v2/{project_id}/desktops/{desktop_id}/sysprep';
@@ -142,5 +142,27 @@ describe('a second start on the same data dir', () => {
     expect(srv.output()).not.toContain('password');
     const res = await adminToken(srv.base);
     expect(res.status).toBe(201);
+  });
+});
+
+describe('a start without the secret its store was sealed under', () => {
+  it('refuses (exit 2, one line) rather than create a new secret that opens nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wks-nosecret-'));
+    try {
+      expect((await runCli(['--data-dir', dir, 'migrate'])).code).toBe(0);
+      const created = await runCli(['--data-dir', dir, 'users', 'create', '--domain', 'acme', '--name', 'ops', '--password', 'ops-password-1']);
+      expect(created.code, created.stderr).toBe(0);
+      const secretFile = join(dir, 'secret.key');
+      expect(existsSync(secretFile)).toBe(false);
+      const r = await runCli(['--data-dir', dir, 'serve', '--port', '0']);
+      expect([r.code, r.stdout, r.stderr]).toEqual([
+        2,
+        '',
+        `error: no server secret at ${secretFile}, but the store already has users and keys sealed under one: give --secret-key-file (the file its other nodes use)\n`,
+      ]);
+      expect(existsSync(secretFile)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -78,7 +78,7 @@ export class AccessKeyCache {
       domainName = (await this.store.getDomainById(user.domainId))?.name ?? '';
       this.domainNames.set(user.domainId, domainName);
     }
-    const secretKey = previous && previous.sealed === row.secretEncrypted ? previous.secretKey : openSecretWithAny(this.secret.skKeys, row.secretEncrypted);
+    const secretKey = previous && previous.sealed === row.secretEncrypted ? previous.secretKey : this.open(accessKey, row.secretEncrypted);
     const entry: CachedAccessKey = {
       accessKey,
       status: row.status,
@@ -93,5 +93,14 @@ export class AccessKeyCache {
     };
     if (epoch === this.epoch) this.entries.set(accessKey, entry);
     return entry;
+  }
+
+  /** A failure here is a deployment error (another secret file), logged as the request's 500 with this message. */
+  private open(accessKey: string, sealed: string): string {
+    try {
+      return openSecretWithAny(this.secret.skKeys, sealed);
+    } catch (cause) {
+      throw new Error(`the SK of ${accessKey} cannot be decrypted with this server's secret: is --secret-key-file the file the other nodes use?`, { cause });
+    }
   }
 }

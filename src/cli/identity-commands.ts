@@ -167,11 +167,14 @@ export function addIdentityCommands(program: Command) {
         const domain = o.domain ? await store.getDomainByName(o.domain) : null;
         if (o.domain && !domain) fail(`no account ${o.domain}`);
         const rows: string[][] = [];
+        // Across accounts, names repeat: then each row says its account.
+        const accounts = new Map<string, string>();
         for (const u of await store.listUsers(domain?.id)) {
           const roles = [...(await store.listRoleAssignments(u.id))].map(([p, r]) => `${p}:${r.join('+')}`).join(' ');
-          rows.push([u.id, u.name, u.enabled ? 'enabled' : 'disabled', roles]);
+          if (!domain && !accounts.has(u.domainId)) accounts.set(u.domainId, (await store.getDomainById(u.domainId))?.name ?? u.domainId);
+          rows.push([u.id, ...(domain ? [] : [accounts.get(u.domainId) as string]), u.name, u.enabled ? 'enabled' : 'disabled', roles]);
         }
-        printTable(['id', 'name', 'state', 'roles (project:role)'], rows);
+        printTable(['id', ...(domain ? [] : ['account']), 'name', 'state', 'roles (project:role)'], rows);
       }),
     );
 }

@@ -40,11 +40,11 @@ export async function serve(cfg: Config): Promise<void> {
   }
   const store = await openStore(cfg);
   await store.migrate();
-  // A store that already has users was started with a secret: a new one would verify none of
-  // its tokens and open none of its SKs (every signed request would fail).
-  if (!existsSync(cfg.secretKeyFile) && (await store.countUsers()) > 0) {
+  // Access keys in the store were sealed under a secret: a new one would open none of them
+  // (every signed request would fail) and verify none of the tokens other nodes issued.
+  if (!existsSync(cfg.secretKeyFile) && (await store.countAccessKeys()) > 0) {
     await store.close();
-    throw new ConfigError(`no server secret at ${cfg.secretKeyFile}, but the store already has users and keys sealed under one: give --secret-key-file (the file its other nodes use)`);
+    throw new ConfigError(`no server secret at ${cfg.secretKeyFile}, but the store holds access keys sealed under one: give --secret-key-file (the file its other nodes use)`);
   }
   const { secret, created } = loadOrCreateServerSecret(cfg.secretKeyFile);
   if (created) log.info({ file: cfg.secretKeyFile }, 'created a new server secret (keep it safe; every node needs the same file)');

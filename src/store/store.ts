@@ -85,6 +85,8 @@ export interface Store {
   setProjectEnabled(id: string, enabled: boolean): Promise<boolean>;
   listProjects(filter?: { domainId?: string; name?: string }): Promise<Project[]>;
   countUsers(): Promise<number>;
+  /** How many access keys exist (each SK sealed under the server secret). */
+  countAccessKeys(): Promise<number>;
   /** Throws StoreConflictError if (domain, name) exists. */
   createUser(u: { id: string; domainId: string; name: string; passwordHash: string }): Promise<User>;
   getUser(id: string): Promise<User | null>;

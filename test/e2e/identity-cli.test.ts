@@ -314,4 +314,14 @@ describe('roles never reach across accounts', () => {
     expect([r.code, r.stdout, r.stderr]).toEqual([2, '', `error: project ${foreign} is not in account "acme" (a role is granted only in a project of the user's own account)\n`]);
     expect([...(await store.listRoleAssignments(alice.id))]).toEqual(before);
   });
+
+  it('users list without --domain names each user’s account (names repeat across accounts)', async () => {
+    await expectCliOk(['users', 'create', '--domain', 'foreignaccount', '--name', 'alice', '--password', 'other-alice-pass-1'], /created user alice/);
+    const r = await cli('users', 'list');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^id +account +name +state +roles \(project:role\)$/);
+    const alices = lines.filter((l) => / alice /.test(l)).map((l) => l.split(/ +/)[1]).sort();
+    expect(alices).toEqual([ACCOUNT, 'foreignaccount']);
+  });
 });

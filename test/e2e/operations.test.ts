@@ -1,7 +1,8 @@
 // Operations of a real server process outside dev mode (docs/operations.md): the first start on
 // an empty data dir prints a generated admin password once, and only once; /healthz, /readyz,
 // /openapi.json and /docs answer without credentials.
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,23 +147,29 @@ describe('a second start on the same data dir', () => {
 });
 
 describe('a start without the secret its store was sealed under', () => {
-  it('refuses (exit 2, one line) rather than create a new secret that opens nothing', async () => {
+  it('refuses (exit 2, one line) rather than create a new secret that opens none of its access keys', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wks-nosecret-'));
+    const elsewhere = mkdtempSync(join(tmpdir(), 'wks-othersecret-'));
     try {
       expect((await runCli(['--data-dir', dir, 'migrate'])).code).toBe(0);
       const created = await runCli(['--data-dir', dir, 'users', 'create', '--domain', 'acme', '--name', 'ops', '--password', 'ops-password-1']);
       expect(created.code, created.stderr).toBe(0);
+      // Users alone need no secret (the identity CLI test starts a server on such a store); keys do.
+      const otherSecret = join(elsewhere, 'secret.key');
+      writeFileSync(otherSecret, randomBytes(32).toString('base64') + '\n', { mode: 0o600 });
+      const key = await runCli(['--data-dir', dir, '--secret-key-file', otherSecret, 'keys', 'create', '--domain', 'acme', '--user', 'ops']);
+      expect(key.code, key.stderr).toBe(0);
       const secretFile = join(dir, 'secret.key');
-      expect(existsSync(secretFile)).toBe(false);
       const r = await runCli(['--data-dir', dir, 'serve', '--port', '0']);
       expect([r.code, r.stdout, r.stderr]).toEqual([
         2,
         '',
-        `error: no server secret at ${secretFile}, but the store already has users and keys sealed under one: give --secret-key-file (the file its other nodes use)\n`,
+        `error: no server secret at ${secretFile}, but the store holds access keys sealed under one: give --secret-key-file (the file its other nodes use)\n`,
       ]);
       expect(existsSync(secretFile)).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+      rmSync(elsewhere, { recursive: true, force: true });
     }
   });
 });

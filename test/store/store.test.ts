@@ -271,13 +271,24 @@ describe('access keys', () => {
     const u = await newUser();
     const k1 = ak();
     const k2 = ak();
+    const keysBefore = await store.countAccessKeys();
     const created = await store.createAccessKey({ accessKey: k1, userId: u.id, secretEncrypted: 'v1.enc:abc', description: 'first', createdAt: T0 });
+    expect(await store.countAccessKeys()).toBe(keysBefore + 1);
     expect(created).toEqual({ accessKey: k1, userId: u.id, secretEncrypted: 'v1.enc:abc', status: 'active', description: 'first', createdAt: T0, lastUsedAt: null, failedCount: 0, lockedUntil: null });
     await store.createAccessKey({ accessKey: k2, userId: u.id, secretEncrypted: 'v1.enc:def', description: '', createdAt: T0 - 1 });
     await expect(store.createAccessKey({ accessKey: k1, userId: u.id, secretEncrypted: 'x', description: '', createdAt: T0 })).rejects.toBeInstanceOf(StoreConflictError);
 
     expect(await store.getAccessKey(k1)).toEqual(created);
     expect(await store.getAccessKey(ak())).toBeNull();
+
+    // A use is recorded only when the stored one is older than notBefore (a conditional write).
+    const MIN = 60_000;
+    await store.recordAccessKeyUse(k1, T0 + 1_000, T0 + 1_000 - MIN);
+    expect((await store.getAccessKey(k1))?.lastUsedAt).toBe(T0 + 1_000);
+    await store.recordAccessKeyUse(k1, T0 + 30_000, T0 + 30_000 - MIN);
+    expect((await store.getAccessKey(k1))?.lastUsedAt).toBe(T0 + 1_000);
+    await store.recordAccessKeyUse(k1, T0 + 70_000, T0 + 70_000 - MIN);
+    expect((await store.getAccessKey(k1))?.lastUsedAt).toBe(T0 + 70_000);
     expect((await store.listAccessKeys(u.id)).map((k) => k.accessKey)).toEqual([k2, k1]); // by creation
     expect(await store.listAccessKeys(hex32())).toEqual([]);
 

@@ -309,6 +309,10 @@ export class PostgresStore implements Store {
     const [r] = await this.rows('SELECT count(*) AS n FROM users');
     return Number(r.n);
   }
+  async countAccessKeys() {
+    const [r] = await this.rows('SELECT count(*) AS n FROM access_keys');
+    return Number(r.n);
+  }
   async createUser(u: { id: string; domainId: string; name: string; passwordHash: string }) {
     const now = new Date();
     const [r] = await this.rows(

@@ -157,6 +157,9 @@ export class SqliteStore implements Store {
   countUsers() {
     return this.guard(() => (this.st('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n);
   }
+  countAccessKeys() {
+    return this.guard(() => (this.st('SELECT COUNT(*) AS n FROM access_keys').get() as { n: number }).n);
+  }
   createUser(u: { id: string; domainId: string; name: string; passwordHash: string }) {
     return this.guard(() => {
       const now = Date.now();

@@ -84,6 +84,17 @@ export function parsePolicy(json: unknown): Policy {
   return policy;
 }
 
+/** The policy in the policy file's own names (what an operator wrote, e.g. in a log line). */
+export function policyToFile(p: Policy): Record<(typeof POLICY_KEYS)[number], string | number> {
+  return {
+    min_sysprep_version: p.minSysprepVersion,
+    stale_after_seconds: p.staleAfterMs / 1000,
+    min_hibernate_version: p.minHibernateVersion,
+    min_update_route_version: p.minUpdateRouteVersion,
+    generalize_limit: p.generalizeLimit,
+  };
+}
+
 export type BlockerCode =
   | 'NOT_WINDOWS'
   | 'NO_REPORT'

@@ -2,7 +2,7 @@
 // a broken file is refused with a log line and the previous policy stays.
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { ConfigError } from '../config.js';
-import { DEFAULT_POLICY, parsePolicy, type Policy } from '../domain/policy.js';
+import { DEFAULT_POLICY, parsePolicy, policyToFile, type Policy } from '../domain/policy.js';
 
 export interface PolicyLog {
   info(obj: object, msg: string): void;
@@ -19,6 +19,7 @@ export class PolicyHolder {
   ) {
     // At start a broken file is fatal: better to refuse to start than to run on a guess.
     this.current = file ? PolicyHolder.read(file) : { ...DEFAULT_POLICY };
+    if (file) this.log?.info({ file, policy: policyToFile(this.current) }, 'policy in force');
   }
 
   /** The policy of `file`; a ConfigError naming the file and the reason when it is broken. */
@@ -41,7 +42,7 @@ export class PolicyHolder {
     if (!this.file) return false;
     try {
       this.current = PolicyHolder.read(this.file);
-      this.log?.info({ file: this.file, policy: this.current }, 'policy reloaded');
+      this.log?.info({ file: this.file, policy: policyToFile(this.current) }, 'policy reloaded');
       return true;
     } catch (err) {
       this.log?.error({ file: this.file, err: (err as Error).message }, `policy file refused; the previous policy stays in force: ${(err as Error).message}`);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.js';
-import { DEFAULT_POLICY } from '../../src/domain/policy.js';
+import { DEFAULT_POLICY, parsePolicy } from '../../src/domain/policy.js';
 import { PolicyHolder, type PolicyLog } from '../../src/server/policy-holder.js';
 
 let dir: string;
@@ -69,10 +69,21 @@ describe('PolicyHolder', () => {
   it('reload: a valid file replaces the policy; a broken one is refused, logged, and the previous policy stays', () => {
     writeFileSync(file, '{}');
     const h = holder();
+    // Log lines speak the file's own names, so an operator can match them against the file.
+    const inFile = (generalizeLimit: number) => ({
+      min_sysprep_version: DEFAULT_POLICY.minSysprepVersion,
+      stale_after_seconds: DEFAULT_POLICY.staleAfterMs / 1000,
+      min_hibernate_version: DEFAULT_POLICY.minHibernateVersion,
+      min_update_route_version: DEFAULT_POLICY.minUpdateRouteVersion,
+      generalize_limit: generalizeLimit,
+    });
+    expect(lines).toEqual([{ level: 'info', obj: { file, policy: inFile(DEFAULT_POLICY.generalizeLimit) }, msg: 'policy in force' }]);
+    lines = [];
     writeFileSync(file, JSON.stringify({ generalize_limit: 10 }));
     expect(h.reload()).toBe(true);
     expect(h.current).toEqual({ ...DEFAULT_POLICY, generalizeLimit: 10 });
-    expect(lines).toEqual([{ level: 'info', obj: { file, policy: h.current }, msg: 'policy reloaded' }]);
+    expect(lines).toEqual([{ level: 'info', obj: { file, policy: inFile(10) }, msg: 'policy reloaded' }]);
+    expect(parsePolicy(inFile(10))).toEqual(h.current);
 
     lines = [];
     for (const [content, reason] of [

@@ -195,3 +195,21 @@ describe.runIf(testStoreKind === 'postgres')('a PostgreSQL session lost inside a
     }
   });
 });
+
+describe('concurrent bulk registrations of the same desktops', () => {
+  it('in opposite orders, through both instances at once: every one succeeds (no deadlock), last writer wins per desktop', async () => {
+    const d = await a.ensureDomain(`dom-${randomUUID()}`);
+    const project = await a.createProject({ id: hex32(), name: `p-${randomUUID().slice(0, 8)}`, domainId: d.id });
+    const ids = Array.from({ length: 1000 }, (_, i) => `bulk-${String(i).padStart(4, '0')}`);
+    const up = ids.map(desktop);
+    const down = [...ids].reverse().map((id) => ({ ...desktop(id), computerName: 'WKS-2' }));
+    const results = await Promise.allSettled([a.upsertDesktops(project.id, up, T0), b.upsertDesktops(project.id, down, T0), a.upsertDesktops(project.id, down, T0), b.upsertDesktops(project.id, up, T0)]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    // Each answer lists its desktops in the order they were sent.
+    expect((results[1] as PromiseFulfilledResult<{ desktopId: string }[]>).value.map((x) => x.desktopId)).toEqual([...ids].reverse());
+    expect(await a.countDesktops(project.id)).toBe(1000);
+    // Whole registrations, never a mix within one: all desktops carry the same computer name.
+    const names = new Set((await b.listDesktops(project.id, 1000, 0)).desktops.map((x) => x.computerName));
+    expect(names.size).toBe(1);
+  });
+});

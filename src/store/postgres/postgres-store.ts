@@ -116,6 +116,12 @@ function lastPerDesktop(desktops: DesktopInput[]): DesktopInput[] {
 }
 
 /**
+ * Rows are written in desktop id order: two transactions upserting overlapping desktops then
+ * take their row locks in the same order and wait for each other instead of deadlocking.
+ */
+const byDesktopId = (a: { desktopId: string }, b: { desktopId: string }) => (a.desktopId < b.desktopId ? -1 : a.desktopId > b.desktopId ? 1 : 0);
+
+/**
  * Splits reports into rounds where each desktop appears at most once, keeping each desktop's
  * reports in input order; applying the rounds in order equals applying the reports one by one.
  */
@@ -127,8 +133,12 @@ function reportRounds<T extends { desktopId: string }>(reports: T[]): T[][] {
     seen.set(r.desktopId, n + 1);
     (rounds[n] ??= []).push(r);
   }
+  for (const round of rounds) round.sort(byDesktopId);
   return rounds;
 }
+
+/** Attempts of a transaction that lost a deadlock or a serialization conflict. */
+const TX_ATTEMPTS = 4;
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -211,7 +221,23 @@ export class PostgresStore implements Store {
   }
 
   /** Runs fn in one transaction on one connection; rolls back on any error. */
+  /**
+   * One transaction. A deadlock or serialization failure (the other transaction went first) is
+   * retried from the start, a few times, before it is reported as the store being unavailable.
+   */
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.txOnce(fn);
+      } catch (err) {
+        const code = pgCode(err);
+        if (code !== '40P01' && code !== '40001') throw err;
+        if (attempt >= TX_ATTEMPTS) throw new StoreUnavailableError(err);
+      }
+    }
+  }
+
+  private async txOnce<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -483,9 +509,10 @@ export class PostgresStore implements Store {
 
   async upsertDesktops(projectId: string, desktops: DesktopInput[], now: number): Promise<Desktop[]> {
     if (desktops.length === 0) return [];
+    const ordered = lastPerDesktop(desktops).sort(byDesktopId);
     const stored = await this.tx(async (c) => {
       const byId = new Map<string, Row>();
-      for (const batch of chunks(desktops, BATCH)) for (const r of await this.upsertDesktopBatch(c, projectId, batch, now)) byId.set(r.desktop_id as string, r);
+      for (const batch of chunks(ordered, BATCH)) for (const r of await this.upsertDesktopBatch(c, projectId, batch, now)) byId.set(r.desktop_id as string, r);
       return byId;
     });
     return desktops.map((d) => desktopFromRow(projectId, stored.get(d.desktopId)!));
@@ -560,15 +587,18 @@ export class PostgresStore implements Store {
     now: number,
     onProgress?: (done: number, total: number) => void,
   ) {
-    const total = desktops.length + reports.length;
+    const ordered = lastPerDesktop(desktops).sort(byDesktopId);
+    // Stable: each desktop's reports keep their order.
+    const orderedReports = [...reports].sort(byDesktopId);
+    const total = ordered.length + reports.length;
     return this.tx(async (c) => {
       let done = 0;
-      for (const batch of chunks(desktops, BATCH)) {
+      for (const batch of chunks(ordered, BATCH)) {
         await this.upsertDesktopBatch(c, projectId, batch, now);
         onProgress?.((done += batch.length), total);
       }
       let applied = 0;
-      for (const batch of chunks(reports, BATCH)) {
+      for (const batch of chunks(orderedReports, BATCH)) {
         applied += await this.putReportBatch(c, projectId, batch, now);
         onProgress?.((done += batch.length), total);
       }

@@ -104,6 +104,10 @@ async function listenAndServe(cfg: Config, log: Logger, store: Store, secret: Se
       process.exit(1);
     }, cfg.shutdownTimeout * 1000);
     timer.unref();
+    // A request in flight at the signal answers on a keep-alive connection, which is then idle
+    // but open: close such connections as they become idle, or the close would wait for them.
+    const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+    idle.unref();
     try {
       await app.close();
       await store.close();

@@ -91,4 +91,27 @@ describe('server process (dev mode)', () => {
       await own.stop('SIGKILL');
     }
   });
+
+  it('a client that keeps its connection open after the in-flight answer does not hold the shutdown: exit 0, not the timeout', async () => {
+    const own = await startServer(['--dev'], { env: { WKS_LOG_LEVEL: 'info', WKS_SHUTDOWN_TIMEOUT: '8' } });
+    try {
+      const socket = connect(own.port, '127.0.0.1');
+      await once(socket, 'connect');
+      const received: Buffer[] = [];
+      socket.on('data', (d: Buffer) => received.push(d));
+      const closed = once(socket, 'close');
+      socket.write('POST /v3/auth/tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{');
+      await new Promise((r) => setTimeout(r, 200));
+      const code = own.stop('SIGTERM');
+      const deadline = Date.now() + 10_000;
+      while (!own.output().includes('shutting down') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      socket.write('}'); // the body completes; the client then just waits on the open connection
+      await closed;
+      expect(parseRawResponse(Buffer.concat(received), 'POST').statusCode).toBe(400);
+      expect(await code).toBe(0);
+      expect(own.output()).not.toContain('shutdown timed out');
+    } finally {
+      await own.stop('SIGKILL');
+    }
+  });
 });

@@ -4,7 +4,7 @@
 // credential (the token's project; for a key, any of its user's projects) and, since roles are
 // project-scoped, the admin role in every project where that user holds a role (mayManageUser);
 // only within the caller's account. Errors are Huawei-style (this is not under /v3/).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AccessKeyLimitError, issueAccessKey, MAX_ACCESS_KEYS_PER_USER, MAX_DESCRIPTION_LENGTH } from '../auth/access-keys.js';
 import { ACTIONS, mayManageUser, rolesAllow } from '../auth/actions.js';
 import { forgetAccessKey, type Principal } from '../auth/principal.js';
@@ -154,10 +154,19 @@ export async function credentialRoutes(app: FastifyInstance, { services }: { ser
     },
   );
 
+  /** The key a PUT names, found (and its management authorized) before the body is read. */
+  const keyOfRequest = new WeakMap<FastifyRequest, AccessKey | null>();
+
   app.put<{ Params: { access_key: string }; Body: unknown }>(
     `${BASE}/:access_key`,
     {
-      config: { auth: 'required', body: 'required' },
+      config: {
+        auth: 'required',
+        body: 'required',
+        authorizeRequest: async (req) => {
+          keyOfRequest.set(req, await manageableKey(req.principal as Principal, (req.params as { access_key: string }).access_key));
+        },
+      },
       schema: {
         summary: "Change a permanent access key's status (active/inactive) or description",
         tags: ['identity'],
@@ -167,7 +176,7 @@ export async function credentialRoutes(app: FastifyInstance, { services }: { ser
       },
     },
     async (req) => {
-      const key = await manageableKey(req.principal as Principal, req.params.access_key);
+      const key = keyOfRequest.get(req) ?? null;
       const c = credentialOf(req.body, ['status', 'description']);
       if (c.status !== undefined && c.status !== 'active' && c.status !== 'inactive') throw invalid('credential.status', 'it must be "active" or "inactive".');
       const description = descriptionOf(c);

@@ -24,6 +24,11 @@ declare module 'fastify' {
     body?: 'required' | 'optional';
     /** The action is checked against the path's project_id. */
     projectScoped?: boolean;
+    /**
+     * Authorization that depends on the stored target (e.g. whose access key the path names):
+     * run after authentication and before the body is parsed, so a 403 comes before a 400/415.
+     */
+    authorizeRequest?: (req: FastifyRequest) => Promise<void>;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -281,7 +286,10 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
       checkSizeLimits(req, config.bodyLimit);
       if (cfg.auth !== 'none') {
         const principal = await authenticate(services.authenticators, authInputFor(req, services, found.params));
+        req.principal = principal;
         authorizeForPath(principal, cfg, found.params.project_id);
+        // Only a matched route has its parameters parsed; the pattern fallback has raw ones.
+        if (cfg.authorizeRequest && req.routeOptions.url !== undefined) await cfg.authorizeRequest(req);
       }
       await sendError(reply, refusal);
     } catch (e) {
@@ -373,6 +381,7 @@ export function installAuthPipeline(scope: FastifyInstance, services: Services) 
       const principal = await authenticate(services.authenticators, authInputFor(req, services));
       req.principal = principal;
       authorizeForPath(principal, cfg, (req.params as Record<string, string>).project_id);
+      if (cfg.authorizeRequest) await cfg.authorizeRequest(req);
     }
     // The query parser decodes leniently; a malformed escape is a 400, after authentication.
     const url = req.raw.url ?? '';

@@ -122,6 +122,28 @@ describe('own keys, with a token (any role)', () => {
     }
   });
 
+  it('PUT on another user’s key by a viewer → 403 before the body is looked at (415, broken JSON, invalid field)', async () => {
+    const owner = await newUser();
+    const c = await createOk(owner.token!, owner.id);
+    const other = await newUser();
+    const put = (contentType: string, payload: string) =>
+      t.app.inject({ method: 'PUT', url: `${BASE}/${c.access}`, headers: { 'x-auth-token': other.token!, 'content-type': contentType }, payload });
+    for (const [ct, body] of [
+      ['text/plain', '{"credential":{"status":"inactive"}}'],
+      [';', '{"credential":{"status":"inactive"}}'],
+      ['application/json', '{'],
+      ['application/json', '{"credential":{"status":"gone"}}'],
+    ]) {
+      expectHuaweiError(await put(ct, body), 403, DENIED);
+    }
+    // The owner with the same bodies gets the body's errors.
+    const own = (contentType: string, payload: string) =>
+      t.app.inject({ method: 'PUT', url: `${BASE}/${c.access}`, headers: { 'x-auth-token': owner.token!, 'content-type': contentType }, payload });
+    expectHuaweiError(await own('text/plain', '{}'), 415, { error_code: 'WKS.00000415', error_msg: 'The request body must be application/json encoded in UTF-8.' });
+    expectHuaweiError(await own('application/json', '{'), 400, { error_code: 'WKS.00000400', error_msg: 'Invalid body: it is not valid JSON.' });
+    expect((await t.store.getAccessKey(c.access))?.status).toBe('active');
+  });
+
   it('update status → the key stops (and restarts) at once in this process; update description', async () => {
     const u = await newUser();
     const c = await createOk(u.token!, u.id);

@@ -42,6 +42,8 @@ export const LIMITS = {
   headers: 64 * 1024,
   /** What Node's HTTP parser buffers for the request line and headers together. */
   parser: 256 * 1024,
+  /** Header lines; Node would silently drop those beyond its own 2000 (a repeated credential among them). */
+  headerCount: 1000,
 } as const;
 
 const NO_SUCH_API = 'The API does not exist or has not been published in the environment';
@@ -85,6 +87,7 @@ function authorizeForPath(principal: Principal, cfg: FastifyContextConfig, proje
 function checkSizeLimits(req: FastifyRequest, bodyLimit: number): void {
   if ((req.raw.url ?? '').length > LIMITS.uri) throw new ApiError('uriTooLong', 'The request URI is too long.');
   const raw = req.raw.rawHeaders;
+  if (raw.length / 2 > LIMITS.headerCount) throw new ApiError('headersTooLarge', `The request has more than ${LIMITS.headerCount} headers.`);
   let total = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const size = raw[i].length + raw[i + 1].length + 4;
@@ -100,6 +103,8 @@ export function sendError(reply: FastifyReply, name: ErrorName | ApiError, messa
   const err = name instanceof ApiError ? name : new ApiError(name, message ?? '', detail);
   // The matched route decides the family: `/%763/auth/tokens` is routed to /v3/auth/tokens.
   const family = familyForUrl(reply.request.routeOptions.url ?? reply.request.url);
+  // After a refused oversized request (413, 414, 431) the rest of it, a body still arriving, is not read.
+  if (err.code === ERRORS.bodyTooLarge.code) reply.header('connection', 'close');
   return reply
     .code(err.status)
     .header('x-request-id', reply.request.id)
@@ -343,6 +348,10 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
   // An expectation other than 100-continue is ignored (RFC 9110 allows it), never answered
   // with Node's bare 417 that has neither our body nor a request id.
   app.server.on('checkExpectation', (req, res) => app.server.emit('request', req, res));
+  // Every header reaches checkSizeLimits (bounded by maxHeaderSize), none is dropped unseen.
+  app.server.maxHeadersCount = 0;
+  // CONNECT is no API here; without a listener Node would drop the connection without a word.
+  app.server.on('connect', (req: { url?: string }, socket: Socket) => socket.end(rawErrorResponse('noSuchApi', NO_SUCH_API, req.url ?? '')));
 
   app.setNotFoundHandler((req, reply) => sendError(reply, 'noSuchApi', NO_SUCH_API));
 

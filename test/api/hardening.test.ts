@@ -211,3 +211,25 @@ describe('/v3.0/OS-CREDENTIAL refuses query parameters it does not take', () => 
     expectHuaweiError(res, 400, { error_code: 'WKS.00000400', error_msg: 'Unknown query parameter foo.' });
   });
 });
+
+describe('header counts, oversized uploads and CONNECT', () => {
+  it('more than 1000 header lines → 431, so no repeated credential hides beyond what Node would keep', async () => {
+    const many = Array.from({ length: 2100 }, (_, i) => [`x${i}`, '1'] as [string, string]);
+    const res = await rawRequest(port, rawHead(`GET ${SYSPREP} HTTP/1.1`, [['Host', 'x'], ['X-Auth-Token', admin], ...many, ['X-Auth-Token', 'garbage']]));
+    expectHuaweiError(res, 431, { error_code: 'APIGW.0201', error_msg: 'The request has more than 1000 headers.' });
+  });
+  it('exactly 1000 header lines are fine', async () => {
+    // rawHead adds Host and rawRequest adds Connection: with X-Auth-Token, 997 more make 1000.
+    const many = Array.from({ length: 997 }, (_, i) => [`x${i}`, '1'] as [string, string]);
+    expectJson(await rawRequest(port, rawHead(`GET ${SYSPREP} HTTP/1.1`, [['X-Auth-Token', admin], ...many])));
+  });
+  it('a 413 closes the connection: the rest of the upload is not read', async () => {
+    const res = await rawRequest(port, rawHead(`PUT ${SYSPREP} HTTP/1.1`, [['Host', 'x'], ['Content-Type', 'application/json'], ['Content-Length', String(10_000_000_000)]]), 'x'.repeat(1000));
+    expectHuaweiError(res, 413, { error_code: 'APIGW.0201', error_msg: 'The request body is too large.' });
+    expect(res.headers.connection).toBe('close');
+  });
+  it('CONNECT → 404 APIGW.0101 in the Huawei shape, not a dropped connection', async () => {
+    const res = await rawRequest(port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443', '', { method: 'GET' });
+    expectHuaweiError(res, 404, NO_SUCH_API);
+  });
+});

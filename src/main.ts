@@ -2,6 +2,7 @@
 // The workspace-sysprep command line: serve, migrate, import, readiness and identity administration.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { ServerSecretError } from './auth/server-secret.js';
 import { ConfigError } from './config.js';
 import { addIdentityCommands } from './cli/identity-commands.js';
 import { addImportCommand } from './cli/import-command.js';
@@ -89,14 +90,18 @@ function refuseUsageErrors(cmd: Command): void {
 }
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof CliError || err instanceof ConfigError) {
+  if (err instanceof CliError || err instanceof ConfigError || err instanceof ServerSecretError) {
     process.stderr.write(`error: ${err.message}\n`);
     process.exit(2);
   }
   const code = (err as NodeJS.ErrnoException)?.code;
-  if (code === 'EADDRINUSE' || code === 'EACCES') {
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
     const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
-    process.stderr.write(`error: cannot listen on ${e.address ?? ''}:${e.port ?? ''} (${code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'}); choose another with --port or WKS_PORT\n`);
+    const why =
+      code === 'EADDRNOTAVAIL'
+        ? 'the address is not one of this machine’s); choose another with --host or WKS_HOST'
+        : `${code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'}); choose another with --port or WKS_PORT`;
+    process.stderr.write(`error: cannot listen on ${e.address ?? ''}:${e.port ?? ''} (${why}\n`);
     process.exit(2);
   }
   if (err instanceof StoreUnavailableError) {

@@ -35,20 +35,32 @@ export function secretFromMasters(masters: Buffer[]): ServerSecret {
   return { tokenKeys, skKey: skKeys[0], skKeys };
 }
 
+/** A secret file that cannot be read or holds no usable key: a deployment error, said in one line. */
+export class ServerSecretError extends Error {}
+
 /** Reads the secret file, creating it (mode 0600) with a fresh random key when absent. */
 export function loadOrCreateServerSecret(file: string): { secret: ServerSecret; created: boolean } {
   let created = false;
-  if (!existsSync(file)) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
-    chmodSync(file, 0o600);
-    created = true;
+  let text: string;
+  try {
+    if (!existsSync(file)) {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+      chmodSync(file, 0o600);
+      created = true;
+    }
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ServerSecretError(`secret key file ${file}: ${(err as Error).message}`);
   }
-  const masters = readFileSync(file, 'utf8')
+  const lines = text
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'))
-    .map((l) => Buffer.from(l, 'base64'));
-  if (masters.some((m) => m.length < 32)) throw new Error(`secret key file ${file}: every key must be at least 32 bytes (base64)`);
+    .filter((l) => l && !l.startsWith('#'));
+  if (lines.length === 0) throw new ServerSecretError(`secret key file ${file} holds no key`);
+  const masters = lines.map((l) => Buffer.from(l, 'base64'));
+  if (masters.some((m, i) => m.length < 32 || !/^[A-Za-z0-9+/]+=*$/.test(lines[i]))) {
+    throw new ServerSecretError(`secret key file ${file}: every key must be base64 of at least 32 bytes`);
+  }
   return { secret: secretFromMasters(masters), created };
 }

@@ -173,3 +173,49 @@ describe('a start without the secret its store was sealed under', () => {
     }
   });
 });
+
+describe('start-up failures are one line, never a stack trace', () => {
+  it('a store file that is not a database → exit 1, "the database is unavailable"', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wks-corrupt-'));
+    try {
+      writeFileSync(join(dir, 'workspace.db'), 'this is not a database, just text that is long enough to fill a header page '.repeat(20));
+      for (const args of [['projects', 'list'], ['serve', '--port', '0']]) {
+        const r = await runCli(['--data-dir', dir, ...args]);
+        expect([r.code, r.stderr]).toEqual([1, 'error: the database is unavailable: file is not a database\n']);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a secret file without a usable key → exit 2, naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wks-badsecret-'));
+    try {
+      const file = join(dir, 'secret.key');
+      for (const [content, why] of [
+        ['not base64 at all!\n', 'every key must be base64 of at least 32 bytes'],
+        ['c2hvcnQ=\n', 'every key must be base64 of at least 32 bytes'],
+        ['# only a comment\n', 'holds no key'],
+      ]) {
+        writeFileSync(file, content, { mode: 0o600 });
+        const r = await runCli(['--data-dir', dir, 'serve', '--port', '0']);
+        expect([r.code, r.stderr]).toEqual([2, why === 'holds no key' ? `error: secret key file ${file} holds no key\n` : `error: secret key file ${file}: ${why}\n`]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an address that is not this machine’s → exit 2, saying so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wks-badhost-'));
+    try {
+      const r = await runCli(['--data-dir', dir, 'serve', '--host', '203.0.113.77', '--port', '18999']);
+      // (stderr also carries the first start's admin password, printed before the listen.)
+      expect(r.code).toBe(2);
+      expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('error: cannot listen on 203.0.113.77:18999 (the address is not one of this machine’s); choose another with --host or WKS_HOST');
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

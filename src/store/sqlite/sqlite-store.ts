@@ -62,8 +62,13 @@ export class SqliteStore implements Store {
       // -wal and -shm files the database file's mode).
       closeSync(openSync(file, 'a', 0o600));
     }
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
+    try {
+      this.db = new Database(file);
+      this.db.pragma('journal_mode = WAL');
+    } catch (err) {
+      // Not a database, unreadable, locked: the store is unusable, said in one line by the caller.
+      throw new StoreUnavailableError(err);
+    }
     // FULL: every acknowledged write is on disk before the answer, power loss included (NORMAL
     // in WAL mode survives a process crash but may lose the last commits to an OS crash).
     this.db.pragma('synchronous = FULL');

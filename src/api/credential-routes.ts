@@ -104,7 +104,8 @@ export async function credentialRoutes(app: FastifyInstance, { services }: { ser
     },
     async (req, reply) => {
       const c = credentialOf(req.body, ['user_id', 'description']);
-      if (typeof c.user_id !== 'string' || c.user_id.length === 0 || c.user_id.length > 64) throw invalid('credential.user_id', 'it is required: the ID of the user who gets the key.');
+      if (c.user_id === undefined) throw invalid('credential.user_id', 'it is required: the ID of the user who gets the key.');
+      if (typeof c.user_id !== 'string' || c.user_id.length === 0 || c.user_id.length > 64) throw invalid('credential.user_id', 'it must be a user ID of 1 to 64 characters.');
       const description = descriptionOf(c) ?? '';
       const user = await targetUser(req.principal as Principal, c.user_id);
       try {

@@ -5,8 +5,7 @@ import { verifyPasswordOf } from '../auth/passwords.js';
 import { rolesAllow, ACTIONS } from '../auth/actions.js';
 import type { Principal } from '../auth/principal.js';
 import type { TokenClaims } from '../auth/token-provider.js';
-import { Type } from '@sinclair/typebox';
-import { ListProjectsQuery } from '../schemas/identity.js';
+import { ListProjectsQuery, NoQuery, TokenQuery } from '../schemas/identity.js';
 import { ApiError } from '../server/errors.js';
 import type { Services } from '../server/services.js';
 import type { Project, User } from '../store/store.js';
@@ -14,7 +13,6 @@ import { tokenBody } from './token-body.js';
 
 const WRONG_CREDENTIALS = 'The username or password is wrong.';
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
-const str = (v: unknown, max = 255): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
 
 interface PasswordAuth {
   user: { id?: string; name?: string; domainId?: string; domainName?: string; password: string };
@@ -24,6 +22,12 @@ interface PasswordAuth {
 /** Reads the Keystone password-method body; 400 naming what is wrong. */
 function parseTokenRequest(body: unknown): PasswordAuth {
   const bad = (what: string) => new ApiError('invalidParameter', `Invalid request: ${what}.`);
+  /** undefined when absent; a 400 naming the field when present but not a text of 1..max characters. */
+  const text = (v: unknown, field: string, max = 255): string | undefined => {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || v.length === 0 || v.length > max) throw bad(`${field} must be a string of 1 to ${max} characters`);
+    return v;
+  };
   const auth = isObj(body) ? body.auth : undefined;
   if (!isObj(auth)) throw bad('auth is required');
   const identity = auth.identity;
@@ -32,34 +36,45 @@ function parseTokenRequest(body: unknown): PasswordAuth {
   const password = isObj(identity.password) ? identity.password : undefined;
   const user = password && isObj(password.user) ? password.user : undefined;
   if (!user) throw bad('auth.identity.password.user is required');
-  if (!str(user.password, 1024)) throw bad('auth.identity.password.user.password is required');
-  if (!str(user.id) && !str(user.name)) throw bad('auth.identity.password.user needs an id or a name');
+  const userPassword = text(user.password, 'auth.identity.password.user.password', 1024);
+  if (userPassword === undefined) throw bad('auth.identity.password.user.password is required');
+  const userId = text(user.id, 'auth.identity.password.user.id');
+  const userName = text(user.name, 'auth.identity.password.user.name');
+  if (userId === undefined && userName === undefined) throw bad('auth.identity.password.user needs an id or a name');
   const udom = isObj(user.domain) ? user.domain : undefined;
   const scope = isObj(auth.scope) ? auth.scope : undefined;
   const project = scope && isObj(scope.project) ? scope.project : undefined;
   if (!project) throw bad('auth.scope.project is required (tokens are project-scoped)');
-  if (!str(project.id) && !str(project.name)) throw bad('auth.scope.project needs an id or a name');
+  const projectId = text(project.id, 'auth.scope.project.id');
+  const projectName = text(project.name, 'auth.scope.project.name');
+  if (projectId === undefined && projectName === undefined) throw bad('auth.scope.project needs an id or a name');
   const pdom = isObj(project.domain) ? project.domain : undefined;
   return {
     user: {
-      id: str(user.id) ? user.id : undefined,
-      name: str(user.name) ? user.name : undefined,
-      domainId: udom && str(udom.id) ? udom.id : undefined,
-      domainName: udom && str(udom.name) ? udom.name : undefined,
-      password: user.password,
+      id: userId,
+      name: userName,
+      domainId: text(udom?.id, 'auth.identity.password.user.domain.id'),
+      domainName: text(udom?.name, 'auth.identity.password.user.domain.name'),
+      password: userPassword,
     },
     scope: {
-      id: str(project.id) ? project.id : undefined,
-      name: str(project.name) ? project.name : undefined,
-      domainId: pdom && str(pdom.id) ? pdom.id : undefined,
-      domainName: pdom && str(pdom.name) ? pdom.name : undefined,
+      id: projectId,
+      name: projectName,
+      domainId: text(pdom?.id, 'auth.scope.project.domain.id'),
+      domainName: text(pdom?.name, 'auth.scope.project.domain.name'),
     },
   };
 }
 
-/** Where clients reach us: the configured public URL, else what the request's Host says. */
+/** A Host header: a name or IPv4 address, or a bracketed IPv6 address, and an optional port. */
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+
+/** Where clients reach us: the configured public URL, else what the request's Host says (never copied unchecked into a URL). */
 function baseUrl(req: FastifyRequest, publicUrl: string | null): string {
-  return publicUrl ?? `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+  if (publicUrl) return publicUrl;
+  const host = req.headers.host ?? 'localhost';
+  if (!HOST.test(host)) throw new ApiError('invalidParameter', 'Invalid header Host: it must be a host name or address with an optional port.');
+  return `${req.protocol}://${host}`;
 }
 
 export async function iamRoutes(app: FastifyInstance, { services }: { services: Services }) {
@@ -94,7 +109,7 @@ export async function iamRoutes(app: FastifyInstance, { services }: { services: 
     '/v3/auth/tokens',
     {
       config: { auth: 'none', body: 'required' },
-      schema: { summary: 'Obtain a project-scoped token with a password (the token is in X-Subject-Token)', tags: ['identity'] },
+      schema: { summary: 'Obtain a project-scoped token with a password (the token is in X-Subject-Token)', tags: ['identity'], querystring: TokenQuery },
     },
     async (req, reply) => {
       const a = parseTokenRequest(req.body);
@@ -143,7 +158,7 @@ export async function iamRoutes(app: FastifyInstance, { services }: { services: 
 
   app.get(
     '/v3/auth/tokens',
-    { config: { auth: 'required' }, schema: { summary: 'Validate a token (X-Subject-Token)', tags: ['identity'] } },
+    { config: { auth: 'required' }, schema: { summary: 'Validate a token (X-Subject-Token)', tags: ['identity'], querystring: TokenQuery } },
     async (req, reply) => {
       const claims = await subject(req);
       return reply.header('x-subject-token', req.headers['x-subject-token']).send(tokenBody(claims, baseUrl(req, publicUrl), claims.projectName));
@@ -152,7 +167,7 @@ export async function iamRoutes(app: FastifyInstance, { services }: { services: 
 
   app.delete(
     '/v3/auth/tokens',
-    { config: { auth: 'required' }, schema: { summary: 'Revoke a token (X-Subject-Token)', tags: ['identity'] } },
+    { config: { auth: 'required' }, schema: { summary: 'Revoke a token (X-Subject-Token)', tags: ['identity'], querystring: TokenQuery } },
     async (req, reply) => {
       const claims = await subject(req);
       const now = clock();
@@ -188,7 +203,7 @@ export async function iamRoutes(app: FastifyInstance, { services }: { services: 
     '/v3/projects/:project_id',
     {
       config: { auth: 'required' },
-      schema: { summary: 'Show one of the caller’s projects', tags: ['identity'], params: Type.Object({ project_id: Type.String({ maxLength: 64 }) }) },
+      schema: { summary: 'Show one of the caller’s projects', tags: ['identity'], querystring: NoQuery },
     },
     async (req) => {
       const p = req.principal as Principal;

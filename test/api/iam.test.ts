@@ -406,3 +406,42 @@ describe('the token catalog behind a load balancer (WKS_PUBLIC_URL)', () => {
     }
   });
 });
+
+describe('identity input edges', () => {
+  it('unknown query parameters on /v3/auth/tokens and /v3/projects/{id} → 400 (Keystone shape); Keystone’s own flags pass', async () => {
+    const { token } = await issue('devadmin');
+    expectKeystoneError(await t.app.inject({ method: 'POST', url: '/v3/auth/tokens?foo=1', headers: { 'content-type': 'application/json' }, payload: authBody('devadmin') }), 400, 'Unknown query parameter foo.');
+    expectKeystoneError(await t.app.inject({ method: 'GET', url: `/v3/projects/${DEV_PROJECT}?foo=1`, headers: { 'x-auth-token': token } }), 400, 'Unknown query parameter foo.');
+    const flagged = await t.app.inject({ method: 'POST', url: '/v3/auth/tokens?nocatalog=true', headers: { 'content-type': 'application/json' }, payload: authBody('devadmin') });
+    expect(flagged.statusCode, flagged.body).toBe(201);
+  });
+
+  it('a project id of any length that is not the caller’s → 404, not a 400', async () => {
+    const { token } = await issue('devadmin');
+    const long = 'a'.repeat(2000);
+    const res = await t.app.inject({ method: 'GET', url: `/v3/projects/${long}`, headers: { 'x-auth-token': token } });
+    expectKeystoneError(res, 404, `Could not find project: ${long}.`.slice(0, 1000));
+  });
+
+  it('a value that is too long is named as such, not as missing', async () => {
+    const cases: [unknown, string][] = [
+      [authBody('devadmin', 'p'.repeat(5000)), 'Invalid request: auth.identity.password.user.password must be a string of 1 to 1024 characters.'],
+      [authBody('u'.repeat(300)), 'Invalid request: auth.identity.password.user.name must be a string of 1 to 255 characters.'],
+      [authBody('devadmin', DEV.password, { name: 'n'.repeat(20_000) }), 'Invalid request: auth.scope.project.name must be a string of 1 to 255 characters.'],
+      [authBody('devadmin', DEV.password, { id: DEV_PROJECT }, { name: 7 }), 'Invalid request: auth.identity.password.user.domain.name must be a string of 1 to 255 characters.'],
+    ];
+    for (const [body, message] of cases) expectKeystoneError(await postToken(body), 400, message);
+  });
+
+  it('a Host header that is no host is never copied into a URL: 400 where the answer would carry one', async () => {
+    for (const host of ['a b', 'x/y?z#', 'evil"host']) {
+      const res = await t.app.inject({ method: 'POST', url: '/v3/auth/tokens', headers: { 'content-type': 'application/json', host }, payload: authBody('devadmin') });
+      expectKeystoneError(res, 400, 'Invalid header Host: it must be a host name or address with an optional port.');
+    }
+    for (const host of ['localhost', 'api.example.com:8443', '10.0.0.1:80', '[::1]:8080']) {
+      const res = await t.app.inject({ method: 'POST', url: '/v3/auth/tokens', headers: { 'content-type': 'application/json', host }, payload: authBody('devadmin') });
+      expect(res.statusCode, `${host}: ${res.body}`).toBe(201);
+      expect(res.body).toContain(`http://${host}/v2/`);
+    }
+  });
+});

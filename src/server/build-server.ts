@@ -10,7 +10,7 @@ import type { Action } from '../auth/actions.js';
 import { authenticate, authorize, type AuthInput, type Principal } from '../auth/principal.js';
 import { PROJECT_ID_PATTERN } from '../schemas/common.js';
 import { StoreUnavailableError } from '../store/store.js';
-import { ApiError, ERRORS, ERROR_CONTENT_TYPE, errorBody, familyForUrl, type ErrorName } from './errors.js';
+import { ApiError, ERRORS, ERROR_CONTENT_TYPE, errorBody, familyForUrl, lenientlyDecodedPath, type ErrorName } from './errors.js';
 import { nextRequestId } from './request-id.js';
 import type { Services } from './services.js';
 import { NO_QUERY, describeValidationError, invalidParameterMessage, validatorCompiler } from './validation.js';
@@ -285,7 +285,7 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
       const found =
         req.routeOptions.url !== undefined
           ? { config: req.routeOptions.config, params: req.params as Record<string, string> }
-          : routeFor(req.method, q < 0 ? rawUrl : rawUrl.slice(0, q));
+          : routeFor(req.method, lenientlyDecodedPath(q < 0 ? rawUrl : rawUrl.slice(0, q)));
       if (!found) return await sendError(reply, 'noSuchApi', NO_SUCH_API);
       const cfg = found.config;
       checkSizeLimits(req, config.bodyLimit);
@@ -313,7 +313,7 @@ export async function buildServer(services: Services, opts: BuildOptions): Promi
     if (services.lifecycle.closing) return sendError(reply, 'unavailable', SHUTTING_DOWN);
     const rawUrl = req.raw.url ?? '';
     const q = rawUrl.indexOf('?');
-    if (!routeFor(req.method, q < 0 ? rawUrl : rawUrl.slice(0, q))) return sendError(reply, 'noSuchApi', NO_SUCH_API);
+    if (!routeFor(req.method, lenientlyDecodedPath(q < 0 ? rawUrl : rawUrl.slice(0, q)))) return sendError(reply, 'noSuchApi', NO_SUCH_API);
     return sendError(reply, 'uriTooLong', 'The request URI is too long.');
   }
 

@@ -61,7 +61,20 @@ const KEYSTONE_TITLES: Record<number, string> = {
 
 /** The Keystone-style family answers under /v3/ (but /v3.0/OS-CREDENTIAL is Huawei-style). */
 export function familyForUrl(url: string): ErrorFamily {
-  return url.startsWith('/v3/') || url === '/v3' || url.startsWith('/v3?') ? 'keystone' : 'huawei';
+  const u = url.includes('%') ? lenientlyDecodedPath(url) : url;
+  return u.startsWith('/v3/') || u === '/v3' || u.startsWith('/v3?') ? 'keystone' : 'huawei';
+}
+
+/**
+ * A path with its well-formed escapes of printable ASCII decoded, except `/` and `%` (which
+ * would change the segments), and every malformed escape left as it is: what the router would
+ * see, for a path it refuses because of one bad escape (`/%763/projects/%zz` is `/v3/projects/%zz`).
+ */
+export function lenientlyDecodedPath(path: string): string {
+  return path.replace(/%([2-7][0-9A-Fa-f])/g, (escape, hex: string) => {
+    const c = String.fromCharCode(Number.parseInt(hex, 16));
+    return c === '/' || c === '%' || c === '\x7f' ? escape : c;
+  });
 }
 
 const MAX_MSG = 1000;

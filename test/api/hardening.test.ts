@@ -193,6 +193,24 @@ describe('strings that are not Unicode are refused, not stored altered', () => {
   });
 });
 
+describe('encoded path prefixes are routed as the router would decode them', () => {
+  const X_AUTH_NOT_FOUND = 'Incorrect IAM authentication information: x-auth-token not found';
+  it('/%763/projects/%zz: 401 first, then the 400, both in the Keystone shape', async () => {
+    expectKeystoneError(await t.app.inject({ method: 'GET', url: '/%763/projects/%zz' }), 401, X_AUTH_NOT_FOUND);
+    expectKeystoneError(await t.app.inject({ method: 'GET', url: '/%763/projects/%zz', headers: { 'x-auth-token': admin } }), 400, 'Invalid parameter: the path contains malformed percent-encoding.');
+  });
+  it('/%762/{project}/desktops/%zz/sysprep: 401 first (Huawei shape), then the 400', async () => {
+    expectHuaweiError(await t.app.inject({ method: 'GET', url: `/%762/${DEV_PROJECT}/desktops/%zz/sysprep` }), 401, { error_code: 'APIGW.0301', error_msg: X_AUTH_NOT_FOUND });
+    expectHuaweiError(await t.app.inject({ method: 'GET', url: `/%762/${DEV_PROJECT}/desktops/%zz/sysprep`, headers: { 'x-auth-token': admin } }), 400, {
+      error_code: 'WKS.00000400',
+      error_msg: 'Invalid parameter: the path contains malformed percent-encoding.',
+    });
+  });
+  it('/%763/nothing → 404 in the Keystone shape, like /v3/nothing', async () => {
+    for (const url of ['/%763/nothing', '/v3/nothing']) expectKeystoneError(await t.app.inject({ method: 'GET', url }), 404, NO_SUCH_API.error_msg);
+  });
+});
+
 describe('the error family follows the matched route', () => {
   it('an encoded prefix routed to /v3/auth/tokens answers in the Keystone shape', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/%763/auth/tokens', headers: { 'x-auth-token': admin, 'x-subject-token': 'garbage' } });

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPgBinDir, startPgCluster, type PgCluster } from '../../scripts/pg-cluster.mjs';
 import { expectHuaweiError, expectKeystoneError } from '../helpers/api-assert.js';
-import { DEV_PROJECT, call, issueToken } from '../helpers/nodes.js';
+import { DEV_PROJECT, call, issueToken, sharedSecretFile } from '../helpers/nodes.js';
 import { spawnCli, startServer, type ServerProcess } from '../helpers/server-process.js';
 import { testStoreKind } from '../helpers/store.js';
 
@@ -19,6 +19,8 @@ const FIRST = '24cf2487-67bb-43a1-a563-9f947e859613';
 const UNAVAILABLE = { error_code: 'WKS.00050902', error_msg: 'The storage is unavailable; retry later.' };
 const NOT_READY = { error_code: 'WKS.00050902', error_msg: 'The storage is unavailable.' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Every server of this file runs on one database, so all get the one secret its keys are sealed under. */
+const SECRET = { WKS_SECRET_KEY_FILE: sharedSecretFile() };
 
 async function eventually<T>(what: string, probe: () => Promise<T | null | undefined | false>, deadlineMs = 30_000): Promise<T> {
   const deadline = Date.now() + deadlineMs;
@@ -84,7 +86,7 @@ describe.runIf(canRun)('PostgreSQL faults under a running server', () => {
   beforeAll(async () => {
     cluster = await startPgCluster();
     // Short limits so the frozen-database case answers quickly.
-    srv = await startServer(['--dev'], { databaseUrl: cluster.url, env: { WKS_PG_CONNECT_TIMEOUT_MS: '1000', WKS_PG_STATEMENT_TIMEOUT_MS: '1500' } });
+    srv = await startServer(['--dev'], { databaseUrl: cluster.url, env: { ...SECRET, WKS_PG_CONNECT_TIMEOUT_MS: '1000', WKS_PG_STATEMENT_TIMEOUT_MS: '1500' } });
   });
   afterAll(async () => {
     await srv?.stop('SIGKILL');
@@ -149,7 +151,7 @@ describe.runIf(canRun)('PostgreSQL faults under a running server', () => {
 describe.runIf(canRun)('bulk writes killed in the middle leave nothing half-written', () => {
   let cluster: PgCluster;
   // Long limits: the writes below wait on a row we hold until we kill their process.
-  const env = { WKS_PG_STATEMENT_TIMEOUT_MS: '120000' };
+  const env = { ...SECRET, WKS_PG_STATEMENT_TIMEOUT_MS: '120000' };
 
   beforeAll(async () => {
     cluster = await startPgCluster();
